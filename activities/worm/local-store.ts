@@ -1,0 +1,396 @@
+// WORM store on a local directory. Immutability comes from never overwriting: every object is
+// written to a temp file, fsynced, and then hard-linked into place (link() fails with EEXIST
+// instead of replacing, unlike rename()). Retention lives in a `<object>.meta.json` sidecar,
+// the only file that is ever replaced (atomically, via rename) — and only to toggle a legal hold.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import {
+  WormConflictError,
+  WormError,
+  WormIntegrityError,
+  WormNotFoundError,
+  type WormObjectInfo,
+  type WormPutOptions,
+  type WormPutResult,
+  WormRetentionError,
+  type WormStore,
+  WormTooLargeError,
+} from './store';
+
+const MAX_KEY_LENGTH = 512;
+const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const TMP_DIR = '.tmp';
+const SIDECAR_SUFFIX = '.meta.json';
+
+const sidecarSchema = z.object({
+  sha256: z.string().regex(SHA256_RE),
+  size: z.number().int().nonnegative(),
+  contentType: z.string(),
+  retainUntil: z.iso.datetime(),
+  legalHold: z.boolean(),
+});
+type Sidecar = z.infer<typeof sidecarSchema>;
+
+/** Throws WormError unless `key` is a safe relative path that cannot leave the root. */
+export function validateKey(key: string): void {
+  const bad = (why: string) => new WormError(`invalid WORM key ${JSON.stringify(key)}: ${why}`);
+  if (typeof key !== 'string' || key.length === 0) throw bad('empty');
+  if (key.length > MAX_KEY_LENGTH) throw bad(`longer than ${MAX_KEY_LENGTH} characters`);
+  if (key.startsWith('/')) throw bad('absolute path');
+  const segments = key.split('/');
+  for (const segment of segments) {
+    if (segment === '') throw bad('empty path segment');
+    if (segment === '.' || segment === '..') throw bad('relative path segment');
+    if (!SEGMENT_RE.test(segment)) throw bad('segments may only contain [A-Za-z0-9._-]');
+    // A segment named like a sidecar would collide with another key's metadata file.
+    if (segment.endsWith(SIDECAR_SUFFIX)) throw bad(`segments may not end in ${SIDECAR_SUFFIX}`);
+  }
+  if (segments[0] === TMP_DIR) throw bad(`${TMP_DIR}/ is reserved`);
+}
+
+export class LocalWormStore implements WormStore {
+  readonly kind = 'local' as const;
+  private readonly root: string;
+  private readonly tmpDir: string;
+  private readonly now: () => Date;
+
+  constructor(rootDir: string, opts: { now?: () => Date } = {}) {
+    this.root = resolve(rootDir);
+    this.tmpDir = join(this.root, TMP_DIR);
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async put(key: string, body: Uint8Array | Readable, opts: WormPutOptions): Promise<WormPutResult> {
+    try {
+      return await this.putChecked(key, body, opts);
+    } catch (err) {
+      // Release the caller's stream (file descriptor, socket) on any failure, e.g. maxBytes or a bad key.
+      if (!(body instanceof Uint8Array)) body.destroy();
+      throw err;
+    }
+  }
+
+  private async putChecked(
+    key: string,
+    body: Uint8Array | Readable,
+    opts: WormPutOptions,
+  ): Promise<WormPutResult> {
+    const path = this.pathFor(key);
+    validatePutOptions(opts);
+    const tmp = await this.newTempPath();
+    try {
+      const { sha256, size } = await writeBodyToFile(tmp, body, opts.maxBytes);
+      if (opts.expectedSha256 !== undefined && opts.expectedSha256.toLowerCase() !== sha256) {
+        throw new WormIntegrityError(
+          `WORM object ${key}: body hashes to ${sha256}, expected ${opts.expectedSha256.toLowerCase()}`,
+        );
+      }
+      const sidecar: Sidecar = {
+        sha256,
+        size,
+        contentType: opts.contentType,
+        retainUntil: opts.retainUntil.toISOString(),
+        legalHold: false,
+      };
+      await ensureDir(dirname(path), key);
+      if (await linkNoOverwrite(tmp, path)) {
+        await fsyncDir(dirname(path));
+        await this.writeSidecarAsCreator(path, sidecar);
+        return { key, sha256, size, created: true };
+      }
+      return await this.resolveExisting(key, path, sidecar);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.pathFor(key);
+    const fh = await openExistingFile(path);
+    if (!fh) throw new WormNotFoundError(`WORM object ${key} not found`);
+    return fh.createReadStream();
+  }
+
+  /** An object without a sidecar is not sealed yet (put in flight or crashed); it reads as absent. */
+  async head(key: string): Promise<WormObjectInfo | null> {
+    const path = this.pathFor(key);
+    if (!(await isFile(path))) return null;
+    const meta = await readSidecar(sidecarPath(path));
+    return meta ? toInfo(key, meta) : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathFor(key);
+    const meta = await readSidecar(sidecarPath(path));
+    if (!(await isFile(path))) {
+      // A sidecar without data is an interrupted delete: finish it.
+      if (meta) return await this.removeFile(sidecarPath(path));
+      throw new WormNotFoundError(`WORM object ${key} not found`);
+    }
+    if (!meta) throw new WormRetentionError(`WORM object ${key} has no retention metadata; refusing delete`);
+    if (meta.legalHold) throw new WormRetentionError(`WORM object ${key} is under legal hold`);
+    if (this.now().getTime() < Date.parse(meta.retainUntil)) {
+      throw new WormRetentionError(`WORM object ${key} is retained until ${meta.retainUntil}`);
+    }
+    // Data first: a crash in between leaves only a harmless sidecar, which a retried delete removes.
+    await this.removeFile(path);
+    await this.removeFile(sidecarPath(path));
+  }
+
+  /** Last writer wins between concurrent hold changes; the data file is never touched. */
+  async setLegalHold(key: string, on: boolean): Promise<void> {
+    const path = this.pathFor(key);
+    const meta = (await isFile(path)) ? await readSidecar(sidecarPath(path)) : null;
+    if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
+    await this.replaceSidecar(path, { ...meta, legalHold: on });
+  }
+
+  private pathFor(key: string): string {
+    validateKey(key);
+    const path = join(this.root, ...key.split('/'));
+    // Defence in depth: validateKey already makes escaping the root impossible.
+    const rel = relative(this.root, path);
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new WormError(`WORM key ${key} escapes the root`);
+    }
+    return path;
+  }
+
+  private async newTempPath(): Promise<string> {
+    await mkdir(this.tmpDir, { recursive: true });
+    return join(this.tmpDir, `${randomUUID()}.tmp`);
+  }
+
+  /** The key is already taken: identical bytes are an idempotent retry, anything else a conflict. */
+  private async resolveExisting(key: string, path: string, ours: Sidecar): Promise<WormPutResult> {
+    if (!(await isFile(path))) throw new WormError(`WORM key ${key} collides with a directory`);
+    const existing = await readSidecar(sidecarPath(path));
+    const sha256 = existing?.sha256 ?? (await hashFile(path));
+    if (sha256 !== ours.sha256) throw new WormConflictError(key, sha256, ours.sha256);
+    // Data without sidecar: an earlier put crashed between the two links (or is still running).
+    // The bytes are ours, so our metadata describes them; if the other put wins the race, fine.
+    if (!existing) await this.writeSidecarNoOverwrite(path, ours);
+    return { key, sha256, size: existing?.size ?? ours.size, created: false };
+  }
+
+  /**
+   * We created the data file, so our metadata is authoritative. A sidecar already there is either
+   * a concurrent same-bytes put's recovery or left over from an interrupted delete; merge it in the
+   * strict direction only (never shorten retention, never drop a hold).
+   */
+  private async writeSidecarAsCreator(path: string, ours: Sidecar): Promise<void> {
+    if (await this.writeSidecarNoOverwrite(path, ours)) return;
+    const existing = await readSidecar(sidecarPath(path));
+    if (existing?.sha256 !== ours.sha256) return await this.replaceSidecar(path, ours);
+    const retainUntil =
+      Date.parse(existing.retainUntil) > Date.parse(ours.retainUntil)
+        ? existing.retainUntil
+        : ours.retainUntil;
+    await this.replaceSidecar(path, { ...ours, retainUntil, legalHold: existing.legalHold });
+  }
+
+  /** Returns false if a sidecar already exists. */
+  private async writeSidecarNoOverwrite(path: string, meta: Sidecar): Promise<boolean> {
+    const tmp = await this.writeTempSidecar(meta);
+    try {
+      const created = await linkNoOverwrite(tmp, sidecarPath(path));
+      if (created) await fsyncDir(dirname(path));
+      return created;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async replaceSidecar(path: string, meta: Sidecar): Promise<void> {
+    const tmp = await this.writeTempSidecar(meta);
+    try {
+      await rename(tmp, sidecarPath(path));
+      await fsyncDir(dirname(path));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private async writeTempSidecar(meta: Sidecar): Promise<string> {
+    const tmp = await this.newTempPath();
+    const fh = await open(tmp, 'wx', 0o444);
+    try {
+      await fh.writeFile(`${JSON.stringify(meta, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    return tmp;
+  }
+
+  private async removeFile(path: string): Promise<void> {
+    await unlink(path);
+    await fsyncDir(dirname(path));
+  }
+}
+
+function validatePutOptions(opts: WormPutOptions): void {
+  if (!(opts.retainUntil instanceof Date) || Number.isNaN(opts.retainUntil.getTime())) {
+    throw new WormError('retainUntil must be a valid Date');
+  }
+  if (opts.expectedSha256 !== undefined && !SHA256_RE.test(opts.expectedSha256.toLowerCase())) {
+    throw new WormError('expectedSha256 must be 64 hex characters');
+  }
+  if (opts.maxBytes !== undefined && !(Number.isSafeInteger(opts.maxBytes) && opts.maxBytes >= 0)) {
+    throw new WormError('maxBytes must be a non-negative integer');
+  }
+}
+
+/** Streams `body` into a new file at `path`, hashing and counting as it goes; fsyncs; read-only. */
+async function writeBodyToFile(
+  path: string,
+  body: Uint8Array | Readable,
+  maxBytes: number | undefined,
+): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    for await (const chunk of chunksOf(body)) {
+      size += chunk.byteLength;
+      if (maxBytes !== undefined && size > maxBytes) {
+        throw new WormTooLargeError(`WORM body exceeds ${maxBytes} bytes`);
+      }
+      hash.update(chunk);
+      await writeAll(fh, chunk);
+    }
+    await fh.sync();
+    // Read-only before it is linked into place, so the sealed object is never writable.
+    await fh.chmod(0o444);
+  } finally {
+    await fh.close();
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+async function* chunksOf(body: Uint8Array | Readable): AsyncGenerator<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    yield body;
+    return;
+  }
+  for await (const chunk of body) {
+    if (typeof chunk === 'string') yield Buffer.from(chunk);
+    else if (chunk instanceof Uint8Array) yield chunk;
+    else throw new WormError('WORM body stream must yield bytes');
+  }
+}
+
+async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await fh.write(chunk, offset, chunk.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Hard-links `from` to `to`; false if `to` already exists. Never replaces anything. */
+async function linkNoOverwrite(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (err) {
+    if (errCode(err) === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** mkdir -p, fsyncing every parent whose entries changed so the new directories survive a crash. */
+async function ensureDir(dir: string, key: string): Promise<void> {
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = errCode(err);
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      throw new WormError(`WORM key ${key} collides with an object`);
+    }
+    throw err;
+  }
+  if (firstCreated === undefined) return;
+  for (let d = dir; ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (d === firstCreated) break;
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function openExistingFile(path: string): Promise<FileHandle | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+  if ((await fh.stat()).isFile()) return fh;
+  await fh.close();
+  return null;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return false;
+    throw err;
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function sidecarPath(objectPath: string): string {
+  return `${objectPath}${SIDECAR_SUFFIX}`;
+}
+
+/** null if absent; a corrupt sidecar is an integrity failure, never silently "no retention". */
+async function readSidecar(path: string): Promise<Sidecar | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR') return null;
+    throw err;
+  }
+  try {
+    return sidecarSchema.parse(JSON.parse(text));
+  } catch (err) {
+    throw new WormIntegrityError(`corrupt WORM sidecar ${path}: ${(err as Error).message}`);
+  }
+}
+
+function toInfo(key: string, meta: Sidecar): WormObjectInfo {
+  return {
+    key,
+    sha256: meta.sha256,
+    size: meta.size,
+    contentType: meta.contentType,
+    retainUntil: new Date(meta.retainUntil),
+    legalHold: meta.legalHold,
+  };
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | null)?.code;
+}

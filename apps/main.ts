@@ -1,0 +1,97 @@
+// Embedded mode, one command: a Temporal dev server as a child process (unless
+// TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the local WORM store, and the
+// HTTP server and worker in this process. Prints where everything is.
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { type DevServer, startDevServer } from '../lib/temporal/dev-server';
+import { installTemporalRuntime } from '../lib/temporal/runtime';
+import {
+  closeServer,
+  connectTemporalClient,
+  listen,
+  onShutdown,
+  openConfiguredDatabase,
+  openSecretBox,
+  openWormStore,
+} from './runtime';
+import { bootstrapDefaultTenant } from './server/bootstrap';
+import { createHttpServer } from './server/http/server';
+import { createArchiveWorker } from './worker/worker';
+
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL);
+let ready = false;
+installTemporalRuntime(log);
+
+let devServer: DevServer | undefined;
+let temporalAddress = config.TEMPORAL_ADDRESS;
+if (!temporalAddress) {
+  log.info({ port: config.TEMPORAL_PORT }, 'starting Temporal dev server');
+  devServer = await startDevServer({
+    port: config.TEMPORAL_PORT,
+    uiPort: config.TEMPORAL_UI_PORT,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+  });
+  temporalAddress = devServer.address;
+}
+
+const database = openConfiguredDatabase(config);
+await database.migrate();
+const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR);
+const deps = {
+  config,
+  db: database.db,
+  log,
+  secretBox: openSecretBox(config),
+  worm: openWormStore(config),
+  temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+};
+
+const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+const worker = await createArchiveWorker({
+  connection: workerConnection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  deps: { db: deps.db, worm: deps.worm, log: log.child({ component: 'worker' }) },
+});
+const workerRun = worker.run();
+
+const server = createHttpServer(deps, { isReady: () => ready });
+const port = await listen(server, config.HOST, config.PORT);
+ready = true;
+
+const base = config.PUBLIC_BASE_URL;
+const temporalUi = devServer?.uiUrl ?? '(external Temporal: see its own Web UI)';
+process.stdout.write(
+  [
+    '',
+    'Webhook archive is running (embedded mode).',
+    `  API (ingest):   ${base}/webhooks/incoming/in/<token>`,
+    `  Admin API:      ${base}/trpc   (tRPC, plain JSON)`,
+    `  Health:         ${base}/healthz`,
+    `  Temporal Web:   ${temporalUi}`,
+    `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : ' (PGlite, local WORM store)'}`,
+    `  Admin key:      ${boot.adminKeyFile}${boot.created ? ' (created now)' : ''}`,
+    '',
+    'Try it:',
+    `  scripts/admin endpoints create --name demo --auth hmac`,
+    `  curl -s -H "Authorization: Bearer $(cat ${boot.adminKeyFile})" ${base}/trpc/endpoints.list`,
+    '',
+    `Listening on ${config.HOST}:${port}. Ctrl-C stops everything.`,
+    '',
+  ].join('\n'),
+);
+
+onShutdown(log, async () => {
+  ready = false;
+  await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  worker.shutdown();
+  await workerRun;
+  await workerConnection.close();
+  await deps.temporal.connection.close();
+  await database.close();
+  await devServer?.stop();
+});

@@ -1,0 +1,73 @@
+// Building blocks shared by the entry points (embedded all-in-one, server, worker): each opens
+// one real dependency from the configuration.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { LocalWormStore } from '../activities/worm/local-store';
+import type { WormStore } from '../activities/worm/store';
+import { type Database, openDatabase } from '../db/client';
+import type { Config } from '../lib/config';
+import { SecretBox } from '../lib/crypto';
+import type { Logger } from '../lib/logger';
+import { resolveMasterKey } from '../lib/master-key';
+
+export function openConfiguredDatabase(config: Config): Database {
+  return openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
+}
+
+export function openWormStore(config: Config): WormStore {
+  return new LocalWormStore(config.WORM_DIR);
+}
+
+export function openSecretBox(config: Config): SecretBox {
+  return new SecretBox(resolveMasterKey(config));
+}
+
+export async function connectTemporalClient(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+export async function listen(server: Server, host: string, port: number): Promise<number> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  const addr = server.address();
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+export function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdown(log: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => handler('SIGINT'));
+  process.once('SIGTERM', () => handler('SIGTERM'));
+}

@@ -1,0 +1,17 @@
+// What the server's parts need from the outside world, built once at start-up and passed down
+// (no module-level singletons, so tests build their own with real components).
+import type { Client } from '@temporalio/client';
+import type { WormStore } from '../../activities/worm/store';
+import type { Db } from '../../db/client';
+import type { Config } from '../../lib/config';
+import type { SecretBox } from '../../lib/crypto';
+import type { Logger } from '../../lib/logger';
+
+export interface ServerDeps {
+  config: Config;
+  db: Db;
+  secretBox: SecretBox;
+  log: Logger;
+  temporal: Client;
+  worm: WormStore;
+}

@@ -1,0 +1,21 @@
+// Producer authentication, exactly as the contract states it: Bearer secret, or
+// X-Comma-Signature = hex HMAC-SHA256(secret, raw body). Both compared in constant time.
+import type { IncomingHttpHeaders } from 'node:http';
+import { constantTimeEqual, verifyHmacSignature } from '../../../lib/crypto';
+import { HttpError } from '../http/respond';
+
+const unauthorized = (message: string) =>
+  new HttpError(401, 'unauthorized', message, { 'www-authenticate': 'Bearer realm="webhooks"' });
+
+export function checkBearer(headers: IncomingHttpHeaders, secret: string): void {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
+  if (!match) throw unauthorized('missing Authorization: Bearer header');
+  if (!constantTimeEqual(match[1]!, secret)) throw unauthorized('invalid bearer secret');
+}
+
+export function checkHmac(headers: IncomingHttpHeaders, secret: string, body: Uint8Array): void {
+  const raw = headers['x-comma-signature'];
+  const signature = Array.isArray(raw) ? raw[0] : raw;
+  if (!signature) throw unauthorized('missing X-Comma-Signature header');
+  if (!verifyHmacSignature(secret, body, signature)) throw unauthorized('invalid X-Comma-Signature');
+}

@@ -1,0 +1,19 @@
+import { router, tenantProcedure } from '../../trpc';
+import { createEndpointHandler } from './create.handler';
+import { ZCreateEndpointInput } from './create.schema';
+import { deleteEndpointHandler } from './delete.handler';
+import { getEndpointHandler } from './get.handler';
+import { ZEndpointIdInput } from './id.schema';
+import { listEndpointsHandler } from './list.handler';
+import { rotateSecretHandler } from './rotate-secret.handler';
+import { updateEndpointHandler } from './update.handler';
+import { ZUpdateEndpointInput } from './update.schema';
+
+export const endpointsRouter = router({
+  create: tenantProcedure.input(ZCreateEndpointInput).mutation(createEndpointHandler),
+  list: tenantProcedure.query(listEndpointsHandler),
+  get: tenantProcedure.input(ZEndpointIdInput).query(getEndpointHandler),
+  update: tenantProcedure.input(ZUpdateEndpointInput).mutation(updateEndpointHandler),
+  rotateSecret: tenantProcedure.input(ZEndpointIdInput).mutation(rotateSecretHandler),
+  delete: tenantProcedure.input(ZEndpointIdInput).mutation(deleteEndpointHandler),
+});

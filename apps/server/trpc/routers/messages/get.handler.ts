@@ -1,0 +1,32 @@
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq } from 'drizzle-orm';
+import { attachments, messages } from '../../../../../db/schema';
+import type { TenantContext } from '../../trpc';
+import type { MessageIdInput } from './get.schema';
+import { toAttachmentView, toMessageSummary } from './message-view';
+
+export async function getMessageHandler({ ctx, input }: { ctx: TenantContext; input: MessageIdInput }) {
+  const [m] = await ctx.db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.id, input.id), eq(messages.tenantId, ctx.principal.tenantId)));
+  if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} not found` });
+  const atts = await ctx.db
+    .select()
+    .from(attachments)
+    .where(eq(attachments.messageId, m.id))
+    .orderBy(asc(attachments.ordinal));
+  return {
+    ...toMessageSummary(m),
+    body: m.body,
+    extra: m.extra,
+    rawSha256: m.rawSha256,
+    rawSize: m.rawSize,
+    requestId: m.requestId,
+    sourceIp: m.sourceIp,
+    workflowId: m.workflowId,
+    manifestKey: m.manifestKey,
+    error: m.error,
+    attachments: atts.map(toAttachmentView),
+  };
+}

@@ -1,0 +1,32 @@
+import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { tenants } from './tenants';
+
+export const authModeEnum = pgEnum('auth_mode', ['bearer', 'hmac']);
+export type AuthMode = (typeof authModeEnum.enumValues)[number];
+
+export const endpoints = pgTable(
+  'endpoints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull(),
+    // The URL token is looked up by its SHA-256 (never stored in clear); the sealed copy lets
+    // the dashboard show the URL again. The secret, by contrast, is shown only once.
+    tokenHash: text('token_hash').notNull().unique(),
+    tokenSealed: text('token_sealed').notNull(),
+    authMode: authModeEnum('auth_mode').notNull(),
+    secretSealed: text('secret_sealed').notNull(),
+    ipAllowlist: text('ip_allowlist').array().notNull().default([]),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    secretRotatedAt: timestamp('secret_rotated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Soft delete: messages keep pointing at their endpoint; the token stops resolving.
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [index('endpoints_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
+export type Endpoint = typeof endpoints.$inferSelect;

@@ -1,0 +1,6 @@
+export * from './admin-keys';
+export * from './attachments';
+export * from './audit-log';
+export * from './endpoints';
+export * from './messages';
+export * from './tenants';

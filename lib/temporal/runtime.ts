@@ -1,0 +1,17 @@
+// Routes the Temporal SDK's own logs into our logger, at warn and above (its info lines, such
+// as webpack's bundle report, are noise for operators).
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Logger } from '../logger';
+
+let installed = false;
+
+export function installTemporalRuntime(log: Logger): void {
+  if (installed) return;
+  installed = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+      const l = level === 'ERROR' ? 'error' : 'warn';
+      log[l]({ component: 'temporal-sdk', ...meta }, message);
+    }),
+  });
+}

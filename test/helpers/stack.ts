@@ -1,0 +1,137 @@
+// A real stack for one test file: database (PostgreSQL from global setup, or an in-memory
+// PGlite), local WORM store in a temp dir, Temporal client + worker on their own task queue,
+// and the HTTP server on a free port. Logs are captured so tests can check what was logged.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { LocalWormStore } from '../../activities/worm/local-store';
+import { closeServer, listen } from '../../apps/runtime';
+import { createTenantWithKey } from '../../apps/server/bootstrap';
+import type { ServerDeps } from '../../apps/server/deps';
+import { createHttpServer } from '../../apps/server/http/server';
+import { createArchiveWorker } from '../../apps/worker/worker';
+import { type Database, openDatabase } from '../../db/client';
+import { loadConfig } from '../../lib/config';
+import { randomToken, SecretBox } from '../../lib/crypto';
+import { createLogger } from '../../lib/logger';
+import { installTemporalRuntime } from '../../lib/temporal/runtime';
+import { freePort } from './ports';
+
+export type DbKind = 'postgres' | 'pglite';
+
+export interface StackOptions {
+  db?: DbKind;
+  worker?: boolean;
+  /** Point the HTTP server's Temporal client somewhere else (e.g. a dead port). */
+  temporalAddress?: string;
+  env?: Record<string, string>;
+}
+
+export interface Stack {
+  baseUrl: string;
+  deps: ServerDeps;
+  database: Database;
+  taskQueue: string;
+  logs: string[];
+  worker: Worker | undefined;
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  newTenant(name?: string): Promise<{ tenantId: string; adminKey: string }>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const runDir = inject('runDir');
+  const dir = mkdtempSync(path.join(runDir, 'stack-'));
+  const taskQueue = `test-${randomUUID()}`;
+  const port = await freePort();
+  const config = loadConfig({
+    DATA_DIR: dir,
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  });
+  const logs: string[] = [];
+  const log = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _enc, cb) {
+        logs.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
+
+  installTemporalRuntime(log);
+  const database =
+    (opts.db ?? 'postgres') === 'postgres'
+      ? openDatabase({ url: inject('databaseUrl'), maxConnections: 20 })
+      : openDatabase({});
+  if (database.kind === 'pglite') await database.migrate();
+
+  const temporalAddress = opts.temporalAddress ?? inject('temporalAddress');
+  const connection = opts.temporalAddress
+    ? Connection.lazy({ address: temporalAddress, connectTimeout: 1000 })
+    : await Connection.connect({ address: temporalAddress });
+  const temporal = new Client({ connection, namespace: inject('temporalNamespace') });
+
+  const deps: ServerDeps = {
+    config,
+    db: database.db,
+    log,
+    secretBox: new SecretBox(randomToken(32)),
+    worm: new LocalWormStore(path.join(dir, 'worm')),
+    temporal,
+  };
+
+  const server: Server = createHttpServer(deps);
+  await listen(server, '127.0.0.1', port);
+
+  let workerConnection: NativeConnection | undefined;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+
+  const stack: Stack = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    deps,
+    database,
+    taskQueue,
+    logs,
+    worker: undefined,
+    async startWorker() {
+      workerConnection ??= await NativeConnection.connect({ address: inject('temporalAddress') });
+      worker = await createArchiveWorker({
+        connection: workerConnection,
+        namespace: inject('temporalNamespace'),
+        taskQueue,
+        deps: { db: database.db, worm: deps.worm, log },
+        workflowBundlePath: inject('workflowBundlePath'),
+      });
+      workerRun = worker.run();
+      stack.worker = worker;
+      return worker;
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+      worker = undefined;
+      stack.worker = undefined;
+    },
+    newTenant: (name = `tenant-${randomUUID().slice(0, 8)}`) => createTenantWithKey(database.db, name),
+    async close() {
+      await stack.stopWorker();
+      await workerConnection?.close();
+      await closeServer(server, 2000);
+      await connection.close();
+      await database.close();
+    },
+  };
+  if (opts.worker ?? true) await stack.startWorker();
+  return stack;
+}

@@ -1,0 +1,53 @@
+// archiveMessage: one run per (endpoint, external_id). Deterministic code only: every side
+// effect is an activity, every activity idempotent, so a crash anywhere resumes safely.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { SA_STATUS } from '../lib/temporal/search-attributes';
+import { type ArchiveMessageInput, type ArchiveOutcome, NON_RETRYABLE } from './types';
+
+// Infrastructure outages (database, object store) are waited out: retries never give up,
+// because an acknowledged message must end archived. Bad data is non-retryable by type.
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: Object.values(NON_RETRYABLE),
+};
+
+const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+
+function setStatus(status: 'received' | 'stored' | 'archived' | 'duplicate' | 'failed'): void {
+  upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
+}
+
+export async function archiveMessage(input: ArchiveMessageInput): Promise<ArchiveOutcome> {
+  try {
+    await acts.validate(input);
+    const persisted = await acts.persist(input);
+    if (persisted.duplicate && (persisted.conflict || persisted.alreadyArchived)) {
+      setStatus('duplicate');
+      return { outcome: 'duplicate', messageId: input.messageId, conflict: persisted.conflict };
+    }
+    await acts.storeInlineAttachments(input);
+    setStatus('stored');
+    const { manifestKey } = await acts.commitWorm(input);
+    await acts.markArchived(input, manifestKey);
+    setStatus('archived');
+    return { outcome: 'archived', messageId: input.messageId, manifestKey };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (cause instanceof ApplicationFailure && cause.nonRetryable) {
+      // Never a silent drop: the row and the audit log say failed, and why.
+      log.warn('message failed permanently', { messageId: input.messageId, type: cause.type });
+      await acts.recordFailure(input, `${cause.type ?? 'Error'}: ${cause.message}`);
+      setStatus('failed');
+    }
+    throw err;
+  }
+}

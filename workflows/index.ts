@@ -1,0 +1,1 @@
+export { archiveMessage } from './archive-message';
