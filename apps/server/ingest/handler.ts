@@ -100,10 +100,29 @@ export function createIngestHandler(deps: ServerDeps) {
           'webhook refused',
         );
       sendError(res, httpErr);
-      // The rest of an oversized body is not worth reading: close once the answer is out.
-      if (httpErr.status === 413) res.on('finish', () => req.destroy());
+      if (httpErr.status === 413) discardRestThenClose(req);
     }
   };
+}
+
+/**
+ * After a 413 the client may still be uploading. Closing at once would reset the connection
+ * before it reads our answer, so we read and discard for a bounded time and volume, then close:
+ * the producer sees a clean 413 and a slow or endless upload cannot hold the socket.
+ */
+function discardRestThenClose(req: IncomingMessage, maxMs = 5_000, maxBytes = 64 * 1024 * 1024) {
+  let discarded = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.destroy();
+  };
+  const timer = setTimeout(stop, maxMs);
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > maxBytes) stop();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.resume();
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 10) / 10;
