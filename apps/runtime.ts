@@ -71,3 +71,19 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   process.once('SIGINT', () => handler('SIGINT'));
   process.once('SIGTERM', () => handler('SIGTERM'));
 }
+
+/** Separate server/worker processes need shared services; PGlite and a child dev server are not. */
+export function requireProductionSettings(config: Config, role: 'server' | 'worker') {
+  const missing = [
+    !config.DATABASE_URL && 'DATABASE_URL',
+    !config.TEMPORAL_ADDRESS && 'TEMPORAL_ADDRESS',
+  ].filter(Boolean);
+  if (missing.length > 0) {
+    console.error(
+      `apps/${role} runs as a separate process and needs ${missing.join(' and ')} ` +
+        '(PGlite and the embedded Temporal dev server belong to one process). For a laptop, use scripts/start.',
+    );
+    process.exit(2);
+  }
+  return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL! };
+}

@@ -20,7 +20,9 @@ const retry = {
   nonRetryableErrorTypes: Object.values(NON_RETRYABLE),
 };
 
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// Each activity is short (database rows, objects up to 10 MB); a dead worker's task is retried
+// elsewhere once this timeout passes, so it is kept tight.
+const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
 
 function setStatus(status: 'received' | 'stored' | 'archived' | 'duplicate' | 'failed'): void {
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);

@@ -1,0 +1,38 @@
+// The HTTP server as its own process (production, scale-out): ingest + admin API. Needs
+// DATABASE_URL and TEMPORAL_ADDRESS; runs migrations on start (idempotent).
+import { loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
+import {
+  closeServer,
+  connectTemporalClient,
+  listen,
+  onShutdown,
+  openConfiguredDatabase,
+  openSecretBox,
+  openWormStore,
+  requireProductionSettings,
+} from '../runtime';
+import { createHttpServer } from './http/server';
+
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL).child({ component: 'server' });
+const { temporalAddress } = requireProductionSettings(config, 'server');
+
+const database = openConfiguredDatabase(config);
+await database.migrate();
+const deps = {
+  config,
+  db: database.db,
+  log,
+  secretBox: openSecretBox(config),
+  worm: openWormStore(config),
+  temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+};
+const server = createHttpServer(deps);
+const port = await listen(server, config.HOST, config.PORT);
+log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'server listening');
+onShutdown(log, async () => {
+  await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  await deps.temporal.connection.close();
+  await database.close();
+});
