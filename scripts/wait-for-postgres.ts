@@ -12,7 +12,9 @@ for (;;) {
   } catch (err) {
     await sql.end({ timeout: 1 }).catch(() => {});
     if (Date.now() > deadline) {
-      console.error(`PostgreSQL not reachable at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message}`);
+      console.error(
+        `PostgreSQL not reachable at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(err as Error).message}`,
+      );
       console.error('Start it (e.g. pg_ctlcluster <version> main start) or set TEST_POSTGRES_ADMIN_URL.');
       process.exit(1);
     }

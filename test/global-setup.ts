@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalNamespace: string;
+    /** A second namespace: Temporal with no memory of the first one's workflow ids. */
+    temporalSecondNamespace: string;
     databaseUrl: string;
     adminDatabaseUrl: string;
     workflowBundlePath: string;
@@ -56,6 +58,7 @@ export async function setup(project: TestProject) {
 
   project.provide('temporalAddress', devServer.address);
   project.provide('temporalNamespace', 'default');
+  project.provide('temporalSecondNamespace', 'second');
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', ADMIN_URL);
   project.provide('workflowBundlePath', path.join(runDir, 'workflow-bundle.js'));

@@ -45,14 +45,12 @@ export async function bootstrapDefaultTenant(db: Db, dataDir: string): Promise<B
   if (existing.length > 0) {
     // The key file was removed: mint a fresh key for the first tenant rather than lock the operator out.
     const key = newAdminKey();
-    await db
-      .insert(adminKeys)
-      .values({
-        tenantId: existing[0]!.id,
-        name: 'recovered',
-        keyHash: sha256Hex(key),
-        keyPrefix: key.slice(0, 13),
-      });
+    await db.insert(adminKeys).values({
+      tenantId: existing[0]!.id,
+      name: 'recovered',
+      keyHash: sha256Hex(key),
+      keyPrefix: key.slice(0, 13),
+    });
     writeKeyFile(adminKeyFile, key);
     return { adminKeyFile, adminKey: key, created: true };
   }

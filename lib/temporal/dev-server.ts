@@ -13,6 +13,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** More namespaces to create at launch (tests use a second one as a "forgetful" Temporal). */
+  extraNamespaces?: string[];
   /** SQLite file; unset keeps state in memory (tests that don't need persistence). */
   dbFile?: string | undefined;
   headless?: boolean;
@@ -49,6 +51,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--log-level',
     'warn',
   ];
+  for (const ns of opts.extraNamespaces ?? []) args.push('--namespace', ns);
   if (opts.headless) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-disable-news-fetch');
   if (opts.dbFile) {
@@ -88,7 +91,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
       try {
-        await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+        for (const namespace of [opts.namespace, ...(opts.extraNamespaces ?? [])]) {
+          await conn.workflowService.describeNamespace({ namespace });
+        }
         break;
       } finally {
         await conn.close();

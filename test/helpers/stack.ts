@@ -29,14 +29,20 @@ export interface StackOptions {
   worker?: boolean;
   /** Point the HTTP server's Temporal client somewhere else (e.g. a dead port). */
   temporalAddress?: string;
+  temporalNamespace?: string;
+  /** Share sealed secrets with another stack on the same database. */
+  masterKey?: string;
   env?: Record<string, string>;
 }
 
 export interface Stack {
   baseUrl: string;
+  dir: string;
+  wormDir: string;
   deps: ServerDeps;
   database: Database;
   taskQueue: string;
+  masterKey: string;
   logs: string[];
   worker: Worker | undefined;
   startWorker(): Promise<Worker>;
@@ -57,6 +63,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'debug',
     ...opts.env,
   });
+  const masterKey = opts.masterKey ?? randomToken(32);
   const logs: string[] = [];
   const log = createLogger(
     'debug',
@@ -79,13 +86,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const connection = opts.temporalAddress
     ? Connection.lazy({ address: temporalAddress, connectTimeout: 1000 })
     : await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: inject('temporalNamespace') });
+  const namespace = opts.temporalNamespace ?? inject('temporalNamespace');
+  const temporal = new Client({ connection, namespace });
 
   const deps: ServerDeps = {
     config,
     db: database.db,
     log,
-    secretBox: new SecretBox(randomToken(32)),
+    secretBox: new SecretBox(masterKey),
     worm: new LocalWormStore(path.join(dir, 'worm')),
     temporal,
   };
@@ -99,16 +107,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const stack: Stack = {
     baseUrl: `http://127.0.0.1:${port}`,
+    dir,
+    wormDir: path.join(dir, 'worm'),
     deps,
     database,
     taskQueue,
+    masterKey,
     logs,
     worker: undefined,
     async startWorker() {
       workerConnection ??= await NativeConnection.connect({ address: inject('temporalAddress') });
       worker = await createArchiveWorker({
         connection: workerConnection,
-        namespace: inject('temporalNamespace'),
+        namespace,
         taskQueue,
         deps: { db: database.db, worm: deps.worm, log },
         workflowBundlePath: inject('workflowBundlePath'),
