@@ -1,4 +1,4 @@
-import { boolean, index, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants';
 
 export const authModeEnum = pgEnum('auth_mode', ['bearer', 'hmac']);
@@ -20,6 +20,9 @@ export const endpoints = pgTable(
     secretSealed: text('secret_sealed').notNull(),
     ipAllowlist: text('ip_allowlist').array().notNull().default([]),
     enabled: boolean('enabled').notNull().default(true),
+    // Token bucket: sustained requests/second and burst capacity (the contract's soft limit is 100/s).
+    rateLimitPerSecond: integer('rate_limit_per_second').notNull().default(100),
+    rateLimitBurst: integer('rate_limit_burst').notNull().default(200),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     secretRotatedAt: timestamp('secret_rotated_at', { withTimezone: true }).notNull().defaultNow(),
