@@ -46,7 +46,7 @@ const deps = {
   db: database.db,
   log,
   secretBox: openSecretBox(config),
-  worm: openWormStore(config),
+  worm: await openWormStore(config),
   temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
 };
 

@@ -3,8 +3,10 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { LocalWormStore } from '../activities/worm/local-store';
+import { S3WormStore } from '../activities/worm/s3-store';
 import type { WormStore } from '../activities/worm/store';
 import { type Database, openDatabase } from '../db/client';
 import type { Config } from '../lib/config';
@@ -16,8 +18,20 @@ export function openConfiguredDatabase(config: Config): Database {
   return openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
 }
 
-export function openWormStore(config: Config): WormStore {
-  return new LocalWormStore(config.WORM_DIR);
+/** The S3 store when S3_BUCKET is set (refuses to start without Object Lock), else the local one. */
+export async function openWormStore(config: Config): Promise<WormStore> {
+  if (!config.S3_BUCKET) return new LocalWormStore(config.WORM_DIR);
+  const client = new S3Client({
+    region: config.S3_REGION,
+    endpoint: config.S3_ENDPOINT,
+    forcePathStyle: config.S3_FORCE_PATH_STYLE,
+  });
+  return await S3WormStore.open({
+    client,
+    bucket: config.S3_BUCKET,
+    // Stream bodies are spooled here before upload: on disk, next to the rest of our data.
+    tmpDir: path.join(config.DATA_DIR, 's3-spool'),
+  });
 }
 
 export function openSecretBox(config: Config): SecretBox {

@@ -45,6 +45,12 @@ const envSchema = z.object({
     )
     .optional(),
   WORM_DIR: z.string().min(1).optional(),
+  // When set, the WORM store is this S3 bucket (it must have Object Lock enabled); otherwise the
+  // local directory store in WORM_DIR. Credentials come from the standard AWS chain.
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(false),
   RETENTION_DAYS: z.coerce
     .number()
     .int()

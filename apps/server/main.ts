@@ -25,7 +25,7 @@ const deps = {
   db: database.db,
   log,
   secretBox: openSecretBox(config),
-  worm: openWormStore(config),
+  worm: await openWormStore(config),
   temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
 };
 const server = createHttpServer(deps);

@@ -18,7 +18,7 @@ const worker = await createArchiveWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: { db: database.db, worm: openWormStore(config), log },
+  deps: { db: database.db, worm: await openWormStore(config), log },
 });
 onShutdown(log, async () => {
   worker.shutdown();
