@@ -1,0 +1,221 @@
+// Ingest benchmark (issue 3): HMAC-signed 1 KB messages over many endpoints at a fixed
+// concurrency against the embedded stack (scripts/start's configuration, in a temp DATA_DIR),
+// and, in the same run, a bare Node server that only reads the body and checks the HMAC.
+//
+//   node --import tsx scripts/bench.ts [--messages 4000] [--concurrency 32] [--endpoints 20]
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { AppRouter } from '../apps/server/trpc/root';
+import { hmacSha256Hex } from '../lib/crypto';
+import { stopChild } from '../lib/temporal/dev-server';
+import { freePort } from '../test/helpers/ports';
+import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '4000' },
+    concurrency: { type: 'string', default: '32' },
+    endpoints: { type: 'string', default: '20' },
+  },
+});
+const total = Number(args.messages);
+const concurrency = Number(args.concurrency);
+const endpointCount = Number(args.endpoints);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+function body1k(externalId: string): string {
+  const base = {
+    external_id: externalId,
+    occurred_at: '2026-05-28T14:30:00Z',
+    from: { identifier: 'alice@example.com', display_name: 'Alice' },
+    to: [{ identifier: 'bob@example.com', display_name: 'Bob' }],
+    body: '',
+    attachments: [],
+    channel: 'bench',
+  };
+  const s = JSON.stringify(base);
+  return s.replace('"body":""', `"body":"${'x'.repeat(1024 - s.length)}"`);
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}`)), timeoutMs);
+    let buf = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (pattern.test(buf)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before ready`)));
+  });
+}
+
+function report(name: string, r: LoadResult) {
+  console.log(
+    `${name.padEnd(28)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99
+      .toFixed(1)
+      .padStart(6)} ms   statuses ${JSON.stringify(r.statuses)}`,
+  );
+}
+
+// --- the system under test: the embedded stack in a child process --------------------------
+const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-'));
+const [port, temporalPort, uiPort, basePort] = await Promise.all([
+  freePort(),
+  freePort(),
+  freePort(),
+  freePort(),
+]);
+console.log(
+  `# ${total} messages of 1 KB, concurrency ${concurrency}, ${endpointCount} HMAC endpoints, 2-core machine`,
+);
+console.log('# starting the embedded stack (Temporal dev server, PGlite, local WORM store)...');
+const system = spawn(
+  process.execPath,
+  [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'apps/main.ts'],
+  {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let baseline: ChildProcess | undefined;
+try {
+  await waitForLine(system, /Listening on/, 120_000);
+  const origin = `http://127.0.0.1:${port}`;
+  const adminKey = readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
+  const api = createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${origin}/trpc`, headers: { authorization: `Bearer ${adminKey}` } })],
+  });
+  const endpoints = await Promise.all(
+    Array.from({ length: endpointCount }, (_, i) =>
+      api.endpoints.create.mutate({ name: `bench-${i}`, authMode: 'hmac' }),
+    ),
+  );
+
+  const makeRequests = (prefix: string, urlFor: (i: number) => URL, secretFor: (i: number) => string) =>
+    Array.from({ length: total }, (_, i): LoadRequest => {
+      const body = body1k(`${prefix}-${i}`);
+      return {
+        url: urlFor(i),
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-comma-signature': hmacSha256Hex(secretFor(i), Buffer.from(body)),
+        },
+      };
+    });
+
+  // --- baseline: the same requests against a bare HMAC-checking server ---------------------
+  const baselineSecret = endpoints[0]!.secret;
+  baseline = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/baseline-server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(basePort), BASELINE_SECRET: baselineSecret },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLine(baseline, /ready/, 30_000);
+  const baseOrigin = `http://127.0.0.1:${basePort}`;
+  await runLoad(
+    baseOrigin,
+    makeRequests(
+      'warm',
+      () => new URL(`${baseOrigin}/x`),
+      () => baselineSecret,
+    ).slice(0, 500),
+    concurrency,
+  );
+  const base = await runLoad(
+    baseOrigin,
+    makeRequests(
+      'base',
+      () => new URL(`${baseOrigin}/x`),
+      () => baselineSecret,
+    ),
+    concurrency,
+  );
+  await stopChild(baseline);
+  baseline = undefined;
+
+  // --- ceiling 2: bare workflow starts on the same embedded Temporal dev server --------------
+  const temporal = new Client({
+    connection: await Connection.connect({ address: `127.0.0.1:${temporalPort}` }),
+  });
+  const startsT0 = performance.now();
+  let nextStart = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = nextStart++; i < total; i = nextStart++) {
+        await temporal.workflow.start('noop', {
+          taskQueue: 'bench-no-worker',
+          workflowId: `bench-start-${i}`,
+          args: [body1k(`s-${i}`)],
+        });
+      }
+    }),
+  );
+  const startsPerSecond = total / ((performance.now() - startsT0) / 1000);
+  await temporal.connection.close();
+
+  // --- the archive ------------------------------------------------------------------------
+  const ep = (i: number) => endpoints[i % endpoints.length]!;
+  await runLoad(
+    origin,
+    makeRequests(
+      'warm',
+      (i) => new URL(ep(i).endpoint.url),
+      (i) => ep(i).secret,
+    ).slice(0, 200),
+    concurrency,
+  );
+  const warmArchived = async () => (await api.messages.counts.query({})).archived;
+  while ((await warmArchived()) < 200) await new Promise((r) => setTimeout(r, 200));
+
+  const t0 = performance.now();
+  const ours = await runLoad(
+    origin,
+    makeRequests(
+      'msg',
+      (i) => new URL(ep(i).endpoint.url),
+      (i) => ep(i).secret,
+    ),
+    concurrency,
+  );
+  let archived = 0;
+  for (;;) {
+    const c = await api.messages.counts.query({});
+    archived = c.archived - 200;
+    if (archived >= total || c.failed > 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const e2eSeconds = (performance.now() - t0) / 1000;
+
+  console.log('');
+  report('baseline (read + HMAC only)', base);
+  console.log(
+    `${'temporal: bare starts'.padEnd(28)} ${startsPerSecond.toFixed(0).padStart(7)} starts/s (no HTTP, no checks: the dev server's ceiling)`,
+  );
+  report('archive: acknowledged', ours);
+  console.log(
+    `${'archive: end-to-end'.padEnd(28)} ${(archived / e2eSeconds).toFixed(0).padStart(7)} archived/s (${archived} archived in ${e2eSeconds.toFixed(1)} s, acks included)`,
+  );
+  console.log(`${'ratio ack/baseline'.padEnd(28)} ${(ours.perSecond / base.perSecond).toFixed(3)}`);
+  console.log(`${'ratio ack/temporal starts'.padEnd(28)} ${(ours.perSecond / startsPerSecond).toFixed(3)}`);
+} finally {
+  if (baseline) await stopChild(baseline);
+  await stopChild(system, 30_000);
+  rmSync(dataDir, { recursive: true, force: true });
+}
