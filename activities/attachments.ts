@@ -10,11 +10,14 @@ import { attachmentKey, retainUntil } from './worm/keys';
 
 export function createAttachmentActivities({ db, worm }: ActivityDeps) {
   return {
-    async storeInlineAttachments(input: ArchiveMessageInput): Promise<{ inline: number; byUrl: number }> {
+    /** Seals inline attachments; returns the ordinals of URL attachments left to fetch. */
+    async storeInlineAttachments(
+      input: ArchiveMessageInput,
+    ): Promise<{ inline: number; urlOrdinals: number[] }> {
       const { payload } = parseOrFail(await loadRawBody(worm, input.raw));
       const until = retainUntil(input.receivedAt, await tenantRetentionDays(db, input.tenantId));
       let inline = 0;
-      let byUrl = 0;
+      const urlOrdinals: number[] = [];
       for (const [ordinal, spec] of payload.attachments.entries()) {
         const base = {
           tenantId: input.tenantId,
@@ -24,7 +27,7 @@ export function createAttachmentActivities({ db, worm }: ActivityDeps) {
           contentType: spec.content_type,
         };
         if (spec.content_base64 === undefined) {
-          byUrl++;
+          urlOrdinals.push(ordinal);
           await db
             .insert(attachments)
             .values({ ...base, source: 'url', url: spec.url ?? null, status: 'pending' })
@@ -60,7 +63,7 @@ export function createAttachmentActivities({ db, worm }: ActivityDeps) {
             setWhere: and(eq(attachments.messageId, input.messageId), eq(attachments.ordinal, ordinal)),
           });
       }
-      return { inline, byUrl };
+      return { inline, urlOrdinals };
     },
   };
 }

@@ -5,6 +5,7 @@ import { NON_RETRYABLE } from '../workflows/types';
 import { createAttachmentActivities } from './attachments';
 import { createCommitWormActivities } from './commit-worm';
 import type { ActivityDeps } from './deps';
+import { createFetchAttachmentActivities } from './fetch-attachment';
 import { createPersistActivities } from './persist';
 import { WormConflictError, WormIntegrityError } from './worm/store';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPersistActivities(deps),
     ...createAttachmentActivities(deps),
     ...createCommitWormActivities(deps),
+    ...createFetchAttachmentActivities(deps),
   };
   return withFailureMapping(activities);
 }

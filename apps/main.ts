@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger';
 import { type DevServer, startDevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import {
+  attachmentFetchSettings,
   closeServer,
   connectTemporalClient,
   listen,
@@ -55,7 +56,12 @@ const worker = await createArchiveWorker({
   connection: workerConnection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: { db: deps.db, worm: deps.worm, log: log.child({ component: 'worker' }) },
+  deps: {
+    db: deps.db,
+    worm: deps.worm,
+    log: log.child({ component: 'worker' }),
+    fetch: attachmentFetchSettings(config),
+  },
 });
 const workerRun = worker.run();
 

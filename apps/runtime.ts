@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
+import type { AttachmentFetchSettings } from '../activities/deps';
 import { LocalWormStore } from '../activities/worm/local-store';
 import { S3WormStore } from '../activities/worm/s3-store';
 import type { WormStore } from '../activities/worm/store';
@@ -100,4 +101,14 @@ export function requireProductionSettings(config: Config, role: 'server' | 'work
     process.exit(2);
   }
   return { temporalAddress: config.TEMPORAL_ADDRESS!, databaseUrl: config.DATABASE_URL! };
+}
+
+export function attachmentFetchSettings(config: Config): AttachmentFetchSettings {
+  return {
+    policy: {
+      allowPrivateNetworks: config.FETCH_ALLOW_PRIVATE_NETWORKS,
+      allowedHosts: config.FETCH_ALLOWED_HOSTS,
+    },
+    maxBytes: config.ATTACHMENT_MAX_BYTES,
+  };
 }

@@ -9,7 +9,7 @@ export const booleanFlag = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const cidrList = z
+const commaList = z
   .string()
   .transform((s) =>
     s
@@ -63,7 +63,16 @@ const envSchema = z.object({
     .min(0)
     .max(1024 * 1024)
     .default(128 * 1024),
-  TRUSTED_PROXIES: cidrList.default([]),
+  TRUSTED_PROXIES: commaList.default([]),
+  // URL attachments: SSRF guard, size cap and retry budget.
+  FETCH_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+  FETCH_ALLOWED_HOSTS: commaList.default([]),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 * 1024 * 1024),
+  FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

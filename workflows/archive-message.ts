@@ -4,11 +4,12 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
+  proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { SA_STATUS } from '../lib/temporal/search-attributes';
+import { SA_ATTACHMENTS, SA_STATUS } from '../lib/temporal/search-attributes';
 import { type ArchiveMessageInput, type ArchiveOutcome, NON_RETRYABLE } from './types';
 
 // Infrastructure outages (database, object store) are waited out: retries never give up,
@@ -27,6 +28,19 @@ const retry = {
 // times out and another worker re-runs the step.
 const acts = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
 
+const DEFAULT_FETCH_ATTEMPTS = 10;
+const PARALLEL_FETCHES = 4;
+
+function fetcher(maximumAttempts: number) {
+  // Downloads can be long: a regular activity with heartbeats, so a dead worker's download is
+  // noticed within the heartbeat timeout and retried elsewhere.
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: { ...retry, maximumAttempts, nonRetryableErrorTypes: ['AttachmentFetchFailed'] },
+  });
+}
+
 function setStatus(status: 'received' | 'stored' | 'archived' | 'duplicate' | 'failed'): void {
   upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
 }
@@ -39,7 +53,14 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
       setStatus('duplicate');
       return { outcome: 'duplicate', messageId: input.messageId, conflict: persisted.conflict };
     }
-    await acts.storeInlineAttachments(input);
+    const { inline, urlOrdinals } = await acts.storeInlineAttachments(input);
+    const failed = await fetchUrlAttachments(input, urlOrdinals);
+    upsertSearchAttributes([
+      {
+        key: SA_ATTACHMENTS,
+        value: failed > 0 ? 'fetch_failed' : inline + urlOrdinals.length > 0 ? 'stored' : 'none',
+      },
+    ]);
     setStatus('stored');
     const { manifestKey } = await acts.commitWorm(input);
     await acts.markArchived(input, manifestKey);
@@ -55,4 +76,25 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
     }
     throw err;
   }
+}
+
+/** Fetches URL attachments a few at a time; returns how many ended fetch_failed. */
+async function fetchUrlAttachments(input: ArchiveMessageInput, ordinals: number[]): Promise<number> {
+  const { fetchAttachment } = fetcher(input.fetchMaxAttempts ?? DEFAULT_FETCH_ATTEMPTS);
+  let failed = 0;
+  const queue = [...ordinals];
+  const lane = async () => {
+    for (let ordinal = queue.shift(); ordinal !== undefined; ordinal = queue.shift()) {
+      try {
+        await fetchAttachment(input, ordinal);
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        failed++;
+        const reason = err.cause?.message ?? err.message;
+        await acts.markAttachmentFailed(input, ordinal, reason);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FETCHES, ordinals.length) }, lane));
+  return failed;
 }

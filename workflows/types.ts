@@ -21,6 +21,8 @@ export interface ArchiveMessageInput {
   receivedAt: string;
   sourceIp: string | null;
   raw: RawBodyRef;
+  /** Attempts per URL attachment before it is recorded as fetch_failed (FETCH_MAX_ATTEMPTS). */
+  fetchMaxAttempts?: number;
 }
 
 export type ArchiveOutcome =

@@ -4,7 +4,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
-import { onShutdown, openConfiguredDatabase, openWormStore, requireProductionSettings } from '../runtime';
+import {
+  attachmentFetchSettings,
+  onShutdown,
+  openConfiguredDatabase,
+  openWormStore,
+  requireProductionSettings,
+} from '../runtime';
 import { createArchiveWorker } from './worker';
 
 const config = loadConfig();
@@ -18,7 +24,7 @@ const worker = await createArchiveWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: { db: database.db, worm: await openWormStore(config), log },
+  deps: { db: database.db, worm: await openWormStore(config), log, fetch: attachmentFetchSettings(config) },
 });
 onShutdown(log, async () => {
   worker.shutdown();

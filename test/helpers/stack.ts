@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { LocalWormStore } from '../../activities/worm/local-store';
-import { closeServer, listen } from '../../apps/runtime';
+import { attachmentFetchSettings, closeServer, listen } from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
@@ -121,7 +121,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         connection: workerConnection,
         namespace,
         taskQueue,
-        deps: { db: database.db, worm: deps.worm, log },
+        deps: { db: database.db, worm: deps.worm, log, fetch: attachmentFetchSettings(config) },
         workflowBundlePath: inject('workflowBundlePath'),
       });
       workerRun = worker.run();

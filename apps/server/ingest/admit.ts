@@ -23,6 +23,7 @@ export interface AdmitDeps {
   worm: WormStore;
   taskQueue: string;
   inlineBodyMaxBytes: number;
+  fetchMaxAttempts: number;
   /** How long a Temporal call may take before we answer 503 instead of hanging the producer. */
   temporalTimeoutMs?: number;
 }
@@ -87,6 +88,7 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     receivedAt: req.receivedAt.toISOString(),
     sourceIp: req.sourceIp,
     raw,
+    fetchMaxAttempts: deps.fetchMaxAttempts,
   };
   const deadline = Date.now() + (deps.temporalTimeoutMs ?? 5000);
   try {

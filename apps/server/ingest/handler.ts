@@ -26,6 +26,7 @@ export function createIngestHandler(deps: ServerDeps) {
     worm: deps.worm,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
+    fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
   };
 
   return async function handleIngest(

@@ -1,0 +1,100 @@
+// URL attachments: downloaded server-side (SSRF-guarded, streamed into the WORM store) as a
+// regular activity with heartbeats, so a dead worker's download is retried elsewhere promptly.
+// When the retry budget runs out, the workflow records the attachment as fetch_failed and
+// archives the message anyway: one unreachable file must not hold a message hostage forever.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
+import { audit } from '../db/audit';
+import { attachments } from '../db/schema';
+import type { ArchiveMessageInput } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
+import { loadRawBody, parseOrFail } from './raw-body';
+import { tenantRetentionDays } from './tenant';
+import { attachmentKey, retainUntil } from './worm/keys';
+
+export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
+
+export function createFetchAttachmentActivities({ db, worm, log, fetch }: ActivityDeps) {
+  return {
+    async fetchAttachment(
+      input: ArchiveMessageInput,
+      ordinal: number,
+    ): Promise<{ sha256: string; size: number }> {
+      const [row] = await db
+        .select()
+        .from(attachments)
+        .where(and(eq(attachments.messageId, input.messageId), eq(attachments.ordinal, ordinal)));
+      if (!row?.url)
+        throw ApplicationFailure.nonRetryable(`attachment ${ordinal} has no URL`, ATTACHMENT_FETCH_FAILED);
+      if (row.status === 'stored' && row.sha256 && row.size !== null)
+        return { sha256: row.sha256, size: row.size };
+
+      // The producer's declared hash lives in the payload, the exact bytes we were sent.
+      const spec = parseOrFail(await loadRawBody(worm, input.raw)).payload.attachments[ordinal];
+      const ctx = Context.current();
+      try {
+        const result = await fetchToWorm({
+          url: row.url,
+          worm,
+          key: attachmentKey(input.tenantId, input.messageId, ordinal),
+          retainUntil: retainUntil(input.receivedAt, await tenantRetentionDays(db, input.tenantId)),
+          // The payload's content_type and filename win; the response's headers are provenance.
+          contentType: row.contentType,
+          maxBytes: fetch.maxBytes,
+          ...(spec?.sha256 ? { expectedSha256: spec.sha256.toLowerCase() } : {}),
+          policy: fetch.policy,
+          onProgress: (bytes) => ctx.heartbeat({ bytes }),
+          signal: ctx.cancellationSignal,
+        });
+        await db
+          .update(attachments)
+          .set({
+            status: 'stored',
+            sha256: result.sha256,
+            size: result.size,
+            wormKey: result.key,
+            error: null,
+            provenance: { ...result.provenance },
+            updatedAt: new Date(),
+          })
+          .where(eq(attachments.id, row.id));
+        return { sha256: result.sha256, size: result.size };
+      } catch (err) {
+        if (err instanceof FetchPermanentError) {
+          throw ApplicationFailure.nonRetryable(`${err.reason}: ${err.message}`, ATTACHMENT_FETCH_FAILED);
+        }
+        if (err instanceof FetchRetryableError) {
+          log.info(
+            { messageId: input.messageId, ordinal, reason: err.reason },
+            'attachment fetch will be retried',
+          );
+          throw ApplicationFailure.create({
+            message: `${err.reason}: ${err.message}`,
+            type: 'AttachmentFetchRetryable',
+            ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+          });
+        }
+        throw err;
+      }
+    },
+
+    /** The retry budget is spent, or the failure is permanent: recorded, never silently dropped. */
+    async markAttachmentFailed(input: ArchiveMessageInput, ordinal: number, reason: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(attachments)
+          .set({ status: 'fetch_failed', error: reason, updatedAt: new Date() })
+          .where(and(eq(attachments.messageId, input.messageId), eq(attachments.ordinal, ordinal)));
+        await audit(tx, {
+          tenantId: input.tenantId,
+          actor: 'worker',
+          action: 'attachment.fetch_failed',
+          targetType: 'message',
+          targetId: input.messageId,
+          details: { ordinal, reason, externalId: input.externalId },
+        });
+      });
+    },
+  };
+}
