@@ -14,6 +14,7 @@ import {
   listen,
   onShutdown,
   openConfiguredDatabase,
+  openRateLimiter,
   openSecretBox,
   openWormStore,
 } from './runtime';
@@ -42,6 +43,7 @@ if (!temporalAddress) {
 const database = openConfiguredDatabase(config);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR);
+const rateLimit = openRateLimiter(config, log);
 const deps = {
   config,
   db: database.db,
@@ -49,6 +51,7 @@ const deps = {
   secretBox: openSecretBox(config),
   worm: await openWormStore(config),
   temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+  rateLimiter: rateLimit.limiter,
 };
 
 const workerConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -98,6 +101,7 @@ onShutdown(log, async () => {
   await workerRun;
   await workerConnection.close();
   await deps.temporal.connection.close();
+  await rateLimit.close();
   await database.close();
   await devServer?.stop();
 });

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
+import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { LocalWormStore } from '../activities/worm/local-store';
 import { S3WormStore } from '../activities/worm/s3-store';
@@ -14,6 +15,7 @@ import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -110,5 +112,34 @@ export function attachmentFetchSettings(config: Config): AttachmentFetchSettings
       allowedHosts: config.FETCH_ALLOWED_HOSTS,
     },
     maxBytes: config.ATTACHMENT_MAX_BYTES,
+  };
+}
+
+/** The ingest rate limiter: shared through Redis when REDIS_URL is set, else in this process. */
+export function openRateLimiter(
+  config: Config,
+  log: Logger,
+): { limiter: RateLimiter; close(): Promise<void> } {
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, {
+        // Fail fast while disconnected: the limiter then decides locally instead of queueing.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        lazyConnect: false,
+      })
+    : undefined;
+  redis?.on('error', () => {}); // the limiter logs its own fallbacks, rate-limited
+  const limiter = createRateLimiter({
+    redis,
+    log,
+    maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
+    maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+  });
+  return {
+    limiter,
+    async close() {
+      await limiter.close();
+      redis?.disconnect();
+    },
   };
 }

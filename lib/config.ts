@@ -64,6 +64,13 @@ const envSchema = z.object({
     .max(1024 * 1024)
     .default(128 * 1024),
   TRUSTED_PROXIES: commaList.default([]),
+  // Rate limiting: shared through Redis when REDIS_URL is set, else per process.
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  RATE_LIMIT_MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
+  RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   // URL attachments: SSRF guard, size cap and retry budget.
   FETCH_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   FETCH_ALLOWED_HOSTS: commaList.default([]),

@@ -6,6 +6,7 @@ import type { Db } from '../../db/client';
 import type { Config } from '../../lib/config';
 import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
+import type { RateLimiter } from './ingest/rate-limit';
 
 export interface ServerDeps {
   config: Config;
@@ -14,4 +15,5 @@ export interface ServerDeps {
   log: Logger;
   temporal: Client;
   worm: WormStore;
+  rateLimiter: RateLimiter;
 }

@@ -8,6 +8,7 @@ import {
   listen,
   onShutdown,
   openConfiguredDatabase,
+  openRateLimiter,
   openSecretBox,
   openWormStore,
   requireProductionSettings,
@@ -20,6 +21,7 @@ const { temporalAddress } = requireProductionSettings(config, 'server');
 
 const database = openConfiguredDatabase(config);
 await database.migrate();
+const rateLimit = openRateLimiter(config, log);
 const deps = {
   config,
   db: database.db,
@@ -27,6 +29,7 @@ const deps = {
   secretBox: openSecretBox(config),
   worm: await openWormStore(config),
   temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+  rateLimiter: rateLimit.limiter,
 };
 const server = createHttpServer(deps);
 const port = await listen(server, config.HOST, config.PORT);
@@ -34,5 +37,6 @@ log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'se
 onShutdown(log, async () => {
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
   await deps.temporal.connection.close();
+  await rateLimit.close();
   await database.close();
 });

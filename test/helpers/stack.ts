@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { LocalWormStore } from '../../activities/worm/local-store';
-import { attachmentFetchSettings, closeServer, listen } from '../../apps/runtime';
+import { attachmentFetchSettings, closeServer, listen, openRateLimiter } from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
@@ -89,6 +89,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const namespace = opts.temporalNamespace ?? inject('temporalNamespace');
   const temporal = new Client({ connection, namespace });
 
+  const rateLimit = openRateLimiter(config, log);
   const deps: ServerDeps = {
     config,
     db: database.db,
@@ -96,6 +97,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     secretBox: new SecretBox(masterKey),
     worm: new LocalWormStore(path.join(dir, 'worm')),
     temporal,
+    rateLimiter: rateLimit.limiter,
   };
 
   const server: Server = createHttpServer(deps);
@@ -140,6 +142,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await workerConnection?.close();
       await closeServer(server, 2000);
       await connection.close();
+      await rateLimit.close();
       await database.close();
     },
   };

@@ -5,7 +5,7 @@ import { UsageError } from '../errors';
 import { keyValues, table, toJson, truncate } from '../output';
 
 type Outputs = inferRouterOutputs<AppRouter>['endpoints'];
-type EndpointView = Outputs['get'];
+type EndpointView = Outputs['list'][number] & Partial<Pick<Outputs['get'], 'ingest'>>;
 
 const AUTH_MODES = ['bearer', 'hmac'] as const;
 type AuthMode = (typeof AUTH_MODES)[number];
@@ -22,6 +22,13 @@ function endpointDetails(e: EndpointView, { withUrl = true } = {}): string {
     ['auth', e.authMode],
     ['state', state(e)],
     ['allowlist', allowlistText(e.ipAllowlist)],
+    ['rate limit', `${e.rateLimit.perSecond}/s, burst ${e.rateLimit.burst}`],
+    [
+      'ingest',
+      e.ingest
+        ? `${e.ingest.admitted} admitted (${e.ingest.queued} after queueing), ${e.ingest.rejected} rate-limited`
+        : null,
+    ],
     ['url', withUrl ? e.url : null],
     ['created', e.createdAt],
     ['updated', e.updatedAt],

@@ -3,6 +3,7 @@
 // (database, object store, Temporal down) is a 503 the producer can safely retry.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, parsePayload } from '../../../lib/payload';
@@ -13,6 +14,7 @@ import { admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
 import { clientIp } from './client-ip';
 import { checkInlineAttachmentHashes } from './inline-attachments';
+import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
 
@@ -39,6 +41,23 @@ export function createIngestHandler(deps: ServerDeps) {
     res.setHeader('x-request-id', requestId);
     const receivedAt = new Date();
     let endpointId: string | undefined;
+    const admitRate = async (endpoint: Pick<Endpoint, 'id' | 'rateLimitPerSecond' | 'rateLimitBurst'>) => {
+      const rl = await deps.rateLimiter.acquire(
+        endpoint.id,
+        { ratePerSecond: endpoint.rateLimitPerSecond, burst: endpoint.rateLimitBurst },
+        disconnectSignal(res),
+      );
+      if (!rl.ok) {
+        throw new HttpError(
+          429,
+          'rate_limited',
+          'rate limit exceeded for this endpoint; retry with backoff',
+          {
+            'retry-after': String(rl.retryAfterSeconds),
+          },
+        );
+      }
+    };
     try {
       if (req.method !== 'POST')
         throw new HttpError(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
@@ -53,9 +72,17 @@ export function createIngestHandler(deps: ServerDeps) {
       const secret = endpointSecret(deps.secretBox, endpoint);
       // Bearer can be checked before the body is read: an unauthenticated client never
       // gets us to buffer 10 MB.
-      if (endpoint.authMode === 'bearer') checkBearer(req.headers, secret);
+      if (endpoint.authMode === 'bearer') {
+        checkBearer(req.headers, secret);
+        // Before the body: a request that will be refused never makes us buffer it.
+        await admitRate(endpoint);
+      }
       const raw = await readBodyCapped(req, MAX_BODY_BYTES);
-      if (endpoint.authMode === 'hmac') checkHmac(req.headers, secret, raw);
+      if (endpoint.authMode === 'hmac') {
+        checkHmac(req.headers, secret, raw);
+        // After the signature: unauthenticated traffic never spends the producer's budget.
+        await admitRate(endpoint);
+      }
 
       const parsed = parsePayload(raw);
       if (!parsed.ok) {
@@ -87,6 +114,7 @@ export function createIngestHandler(deps: ServerDeps) {
         'webhook acknowledged',
       );
     } catch (err) {
+      if (isAbortError(err)) return; // the client hung up while queued: nobody to answer
       const httpErr =
         err instanceof HttpError
           ? err

@@ -27,6 +27,8 @@ export async function createEndpointHandler({
         name: input.name,
         authMode: input.authMode,
         ipAllowlist: input.ipAllowlist ?? [],
+        ...(input.rateLimitPerSecond ? { rateLimitPerSecond: input.rateLimitPerSecond } : {}),
+        ...(input.rateLimitBurst ? { rateLimitBurst: input.rateLimitBurst } : {}),
         tokenHash: sha256Hex(token),
         tokenSealed: ctx.secretBox.seal(token, tokenAad(id)),
         secretSealed: ctx.secretBox.seal(secret, secretAad(id)),
@@ -38,7 +40,12 @@ export async function createEndpointHandler({
       action: 'endpoint.created',
       targetType: 'endpoint',
       targetId: id,
-      details: { name: input.name, authMode: input.authMode, ipAllowlist: input.ipAllowlist ?? [] },
+      details: {
+        name: input.name,
+        authMode: input.authMode,
+        ipAllowlist: created!.ipAllowlist,
+        rateLimit: { perSecond: created!.rateLimitPerSecond, burst: created!.rateLimitBurst },
+      },
     });
     return created!;
   });

@@ -30,6 +30,7 @@ export function toEndpointView(row: Endpoint, box: SecretBox, publicBaseUrl: str
     authMode: row.authMode,
     ipAllowlist: row.ipAllowlist,
     enabled: row.enabled,
+    rateLimit: { perSecond: row.rateLimitPerSecond, burst: row.rateLimitBurst },
     url: ingestUrl(publicBaseUrl, box.open(row.tokenSealed, tokenAad(row.id))),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -32,7 +32,12 @@ export async function updateEndpointHandler({
       targetType: 'endpoint',
       targetId: id,
       details: {
-        before: { name: before.name, ipAllowlist: before.ipAllowlist, enabled: before.enabled },
+        before: {
+          name: before.name,
+          ipAllowlist: before.ipAllowlist,
+          enabled: before.enabled,
+          rateLimit: { perSecond: before.rateLimitPerSecond, burst: before.rateLimitBurst },
+        },
         changes,
       },
     });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ipAllowlistSchema } from '../../../../../lib/cidr';
-import { ZEndpointName } from './create.schema';
+import { ZEndpointName, ZRateLimitBurst, ZRateLimitPerSecond } from './create.schema';
 
 export const ZUpdateEndpointInput = z
   .object({
@@ -8,8 +8,10 @@ export const ZUpdateEndpointInput = z
     name: ZEndpointName.optional(),
     ipAllowlist: ipAllowlistSchema.optional(),
     enabled: z.boolean().optional(),
+    rateLimitPerSecond: ZRateLimitPerSecond.optional(),
+    rateLimitBurst: ZRateLimitBurst.optional(),
   })
-  .refine((i) => i.name !== undefined || i.ipAllowlist !== undefined || i.enabled !== undefined, {
-    message: 'nothing to update: give name, ipAllowlist or enabled',
+  .refine(({ id: _id, ...changes }) => Object.values(changes).some((v) => v !== undefined), {
+    message: 'nothing to update: give name, ipAllowlist, enabled, rateLimitPerSecond or rateLimitBurst',
   });
 export type UpdateEndpointInput = z.infer<typeof ZUpdateEndpointInput>;
