@@ -3,12 +3,10 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { LocalWormStore } from '../activities/worm/local-store';
-import { S3WormStore } from '../activities/worm/s3-store';
 import type { WormStore } from '../activities/worm/store';
 import { type Database, openDatabase } from '../db/client';
 import type { Config } from '../lib/config';
@@ -24,6 +22,11 @@ export function openConfiguredDatabase(config: Config): Database {
 /** The S3 store when S3_BUCKET is set (refuses to start without Object Lock), else the local one. */
 export async function openWormStore(config: Config): Promise<WormStore> {
   if (!config.S3_BUCKET) return new LocalWormStore(config.WORM_DIR);
+  // Loaded only when used: the AWS SDK costs ~25 MB of memory in every process that imports it.
+  const [{ S3Client }, { S3WormStore }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../activities/worm/s3-store'),
+  ]);
   const client = new S3Client({
     region: config.S3_REGION,
     endpoint: config.S3_ENDPOINT,
