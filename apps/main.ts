@@ -42,7 +42,7 @@ if (!temporalAddress) {
 
 const database = openConfiguredDatabase(config);
 await database.migrate();
-const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR);
+const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
 const rateLimit = openRateLimiter(config, log);
 const deps = {
   config,

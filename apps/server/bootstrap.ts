@@ -10,10 +10,18 @@ import { randomToken, sha256Hex } from '../../lib/crypto';
 export const newAdminKey = () => `wa_admin_${randomToken(32)}`;
 
 /** Creates a tenant with one admin key; returns the key in clear (the only time it exists so). */
-export async function createTenantWithKey(db: Db, name: string, keyName = 'default') {
+export async function createTenantWithKey(
+  db: Db,
+  name: string,
+  opts: { keyName?: string; retentionDays?: number } = {},
+) {
   const key = newAdminKey();
+  const keyName = opts.keyName ?? 'default';
   return db.transaction(async (tx) => {
-    const [tenant] = await tx.insert(tenants).values({ name }).returning();
+    const [tenant] = await tx
+      .insert(tenants)
+      .values({ name, ...(opts.retentionDays ? { retentionDays: opts.retentionDays } : {}) })
+      .returning();
     const [row] = await tx
       .insert(adminKeys)
       .values({ tenantId: tenant!.id, name: keyName, keyHash: sha256Hex(key), keyPrefix: key.slice(0, 13) })
@@ -36,7 +44,7 @@ export interface BootstrapResult {
   created: boolean;
 }
 
-export async function bootstrapDefaultTenant(db: Db, dataDir: string): Promise<BootstrapResult> {
+export async function bootstrapDefaultTenant(db: Db, dataDir: string, retentionDays?: number): Promise<BootstrapResult> {
   const adminKeyFile = path.join(dataDir, 'admin-key');
   const existing = await db.select({ id: tenants.id }).from(tenants).limit(1);
   if (existing.length > 0 && existsSync(adminKeyFile)) {
@@ -54,7 +62,7 @@ export async function bootstrapDefaultTenant(db: Db, dataDir: string): Promise<B
     writeKeyFile(adminKeyFile, key);
     return { adminKeyFile, adminKey: key, created: true };
   }
-  const { adminKey } = await createTenantWithKey(db, 'default');
+  const { adminKey } = await createTenantWithKey(db, 'default', { retentionDays });
   writeKeyFile(adminKeyFile, adminKey);
   return { adminKeyFile, adminKey, created: true };
 }
