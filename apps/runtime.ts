@@ -137,6 +137,7 @@ export function openRateLimiter(
     log,
     maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
     maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+    redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
   });
   return {
     limiter,

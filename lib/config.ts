@@ -71,6 +71,8 @@ const envSchema = z.object({
     .optional(),
   RATE_LIMIT_MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).default(1000),
   RATE_LIMIT_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  // A Redis call slower than this is decided by the local limiter instead (and Redis skipped for 5 s).
+  RATE_LIMIT_REDIS_TIMEOUT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   // URL attachments: SSRF guard, size cap and retry budget.
   FETCH_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
   FETCH_ALLOWED_HOSTS: commaList.default([]),
