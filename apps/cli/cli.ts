@@ -36,6 +36,16 @@ Messages:
   messages list [--endpoint ID] [--limit N] [--cursor C]
                           List archived messages, newest first (default 50, at most 200)
   messages show <id>      Show one message with its body and attachments
+  messages search [--q TEXT] [--endpoint ID] [--participant ADDR] [--status S,S]
+                  [--since ISO] [--until ISO] [--attachments yes|no] [--extra JSON]
+                  [--limit N] [--cursor C]
+                          Full-text search (web syntax: words, "phrases", or, -word) with
+                          filters; --since/--until bound occurred_at; --extra is JSONB
+                          containment, e.g. '{"ticket":{"priority":"high"}}'
+  messages verify <id>    Re-read every sealed object of a message and check its SHA-256
+  messages download <id> [--attachment N] [--out FILE]
+                          Stream the raw body (or attachment N) from WORM storage, verifying
+                          its SHA-256 on the way; writes to FILE, or stdout
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or
@@ -98,6 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     await command.run({
       api: createAdminClient({ apiUrl, adminKey }),
+      connection: { apiUrl, adminKey },
       args,
       opts,
       json: opts.json ?? false,

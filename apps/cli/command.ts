@@ -1,5 +1,5 @@
 // The shape of a CLI command, and the option values every command may receive.
-import type { AdminClient } from './connection';
+import type { AdminClient, Connection } from './connection';
 import { UsageError } from './errors';
 
 /** All options, parsed once with node:util parseArgs; each command says which it accepts. */
@@ -17,6 +17,16 @@ export const OPTIONS = {
   endpoint: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  // messages search / download.
+  q: { type: 'string' },
+  participant: { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  attachments: { type: 'string' },
+  extra: { type: 'string' },
+  attachment: { type: 'string' },
+  out: { type: 'string', short: 'o' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -35,10 +45,21 @@ export interface OptionValues {
   endpoint?: string;
   limit?: string;
   cursor?: string;
+  q?: string;
+  participant?: string;
+  status?: string;
+  since?: string;
+  until?: string;
+  attachments?: string;
+  extra?: string;
+  attachment?: string;
+  out?: string;
 }
 
 export interface CommandContext {
   api: AdminClient;
+  /** For the few commands that are plain HTTP rather than tRPC (downloads). */
+  connection: Connection;
   /** The command's positional arguments, already counted against `args`. */
   args: string[];
   opts: OptionValues;

@@ -44,7 +44,11 @@ export interface BootstrapResult {
   created: boolean;
 }
 
-export async function bootstrapDefaultTenant(db: Db, dataDir: string, retentionDays?: number): Promise<BootstrapResult> {
+export async function bootstrapDefaultTenant(
+  db: Db,
+  dataDir: string,
+  retentionDays?: number,
+): Promise<BootstrapResult> {
   const adminKeyFile = path.join(dataDir, 'admin-key');
   const existing = await db.select({ id: tenants.id }).from(tenants).limit(1);
   if (existing.length > 0 && existsSync(adminKeyFile)) {

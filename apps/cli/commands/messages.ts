@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../../server/trpc/root';
 import type { Command } from '../command';
+import type { AdminClient } from '../connection';
 import { UsageError } from '../errors';
 import { clean, cleanMultiline, indent, keyValues, table, toJson, truncate } from '../output';
 
@@ -18,6 +22,53 @@ function parseLimit(raw: string | undefined): number | undefined {
 }
 
 const formatBytes = (n: number) => `${n} bytes`;
+
+type Summary = Outputs['list']['items'][number];
+
+function messageTable(items: Summary[]): string {
+  return table(
+    ['ID', 'RECEIVED', 'STATUS', 'EXTERNAL ID', 'FROM'],
+    items.map((m) => [
+      m.id,
+      m.receivedAt,
+      m.status,
+      truncate(m.externalId, 32),
+      m.from ? truncate(participant(m.from), 40) : '-',
+    ]),
+  );
+}
+
+function parseStatuses(raw: string | undefined) {
+  if (raw === undefined) return undefined;
+  const all = ['received', 'stored', 'archived', 'failed'] as const;
+  const list = raw.split(',').map((s) => s.trim());
+  for (const s of list) {
+    if (!(all as readonly string[]).includes(s)) {
+      throw new UsageError(`messages search: --status takes ${all.join(', ')}; got ${JSON.stringify(s)}`);
+    }
+  }
+  return list as (typeof all)[number][];
+}
+
+function parseYesNo(raw: string | undefined): boolean | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'yes' || raw === 'true') return true;
+  if (raw === 'no' || raw === 'false') return false;
+  throw new UsageError(`messages search: --attachments takes yes or no; got ${JSON.stringify(raw)}`);
+}
+
+type ExtraFilter = NonNullable<Parameters<AdminClient['messages']['search']['query']>[0]['extra']>;
+
+function parseExtra(raw: string | undefined): ExtraFilter | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const v = JSON.parse(raw);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as ExtraFilter;
+  } catch {}
+  throw new UsageError(
+    'messages search: --extra takes a JSON object, e.g. \'{"ticket":{"priority":"high"}}\'',
+  );
+}
 
 export const messageCommands: Command[] = [
   {
@@ -37,18 +88,7 @@ export const messageCommands: Command[] = [
       if (page.items.length === 0) {
         ctx.out(ctx.opts.cursor ? 'No more messages.\n' : 'No messages.\n');
       } else {
-        ctx.out(
-          table(
-            ['ID', 'RECEIVED', 'STATUS', 'EXTERNAL ID', 'FROM'],
-            page.items.map((m) => [
-              m.id,
-              m.receivedAt,
-              m.status,
-              truncate(m.externalId, 32),
-              m.from ? truncate(participant(m.from), 40) : '-',
-            ]),
-          ),
-        );
+        ctx.out(messageTable(page.items));
       }
       if (page.nextCursor) {
         // The cursor is opaque base64url; shown as-is for the next call.
@@ -108,6 +148,94 @@ export const messageCommands: Command[] = [
           ),
         ),
       );
+    },
+  },
+  {
+    name: 'messages search',
+    args: [],
+    options: [
+      'q',
+      'endpoint',
+      'participant',
+      'status',
+      'since',
+      'until',
+      'attachments',
+      'extra',
+      'limit',
+      'cursor',
+    ],
+    validate(opts) {
+      parseLimit(opts.limit);
+      parseStatuses(opts.status);
+      parseYesNo(opts.attachments);
+      parseExtra(opts.extra);
+    },
+    async run(ctx) {
+      const o = ctx.opts;
+      const page = await ctx.api.messages.search.query({
+        q: o.q,
+        endpointId: o.endpoint,
+        participant: o.participant,
+        status: parseStatuses(o.status),
+        occurredFrom: o.since,
+        occurredTo: o.until,
+        hasAttachments: parseYesNo(o.attachments),
+        extra: parseExtra(o.extra),
+        cursor: o.cursor,
+        limit: parseLimit(o.limit),
+      });
+      if (ctx.json) return ctx.out(toJson(page));
+      if (page.items.length === 0) return ctx.out('No matching messages.\n');
+      ctx.out(messageTable(page.items));
+      ctx.out(`\n${page.total.exact ? '' : 'more than '}${page.total.value} matching\n`);
+      if (page.nextCursor) ctx.out(`Next page: add --cursor ${clean(page.nextCursor)}\n`);
+    },
+  },
+  {
+    name: 'messages verify',
+    args: ['id'],
+    options: [],
+    async run(ctx) {
+      const result = await ctx.api.messages.verify.mutate({ id: ctx.args[0]! });
+      if (ctx.json) return ctx.out(toJson(result));
+      ctx.out(toJson(result));
+      if (!result.ok) throw new Error(`message ${ctx.args[0]} failed verification`);
+    },
+  },
+  {
+    name: 'messages download',
+    args: ['id'],
+    options: ['attachment', 'out'],
+    validate(opts) {
+      if (opts.attachment !== undefined && !/^\d+$/.test(opts.attachment)) {
+        throw new UsageError('messages download: --attachment takes the attachment number (0, 1, ...)');
+      }
+    },
+    async run(ctx) {
+      const { apiUrl, adminKey } = ctx.connection;
+      const id = encodeURIComponent(ctx.args[0]!);
+      const what = ctx.opts.attachment === undefined ? 'raw' : `attachments/${ctx.opts.attachment}`;
+      const res = await fetch(`${apiUrl}/api/messages/${id}/${what}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      if (!res.ok || !res.body) {
+        const body = (await res.json().catch(() => null)) as {
+          error?: { code: string; message: string };
+        } | null;
+        throw new Error(`${body?.error?.code ?? res.status}: ${body?.error?.message ?? res.statusText}`);
+      }
+      const expected = res.headers.get('x-content-sha256') ?? '';
+      const hash = createHash('sha256');
+      const { Readable } = await import('node:stream');
+      const source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+      source.on('data', (chunk: Buffer) => hash.update(chunk));
+      // The server cuts the connection if the stored bytes fail its check; we check again here.
+      if (ctx.opts.out) await pipeline(source, createWriteStream(ctx.opts.out));
+      else await pipeline(source, process.stdout);
+      const actual = hash.digest('hex');
+      if (actual !== expected) throw new Error(`downloaded bytes hash to ${actual}, expected ${expected}`);
+      if (ctx.opts.out) ctx.out(`wrote ${ctx.opts.out} (sha256 ${actual} verified)\n`);
     },
   },
 ];
