@@ -79,6 +79,7 @@ process.stdout.write(
     '',
     'Webhook archive is running (embedded mode).',
     `  API (ingest):   ${base}/webhooks/incoming/in/<token>`,
+    `  Admin UI:       ${base}/   (sign in with the admin key below)`,
     `  Admin API:      ${base}/trpc   (tRPC, plain JSON)`,
     `  Health:         ${base}/healthz`,
     `  Temporal Web:   ${temporalUi}`,

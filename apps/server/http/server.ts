@@ -1,15 +1,28 @@
-// One HTTP server: producer ingest, the tRPC admin API, health, and (later) the admin UI.
+// One HTTP server: producer ingest, the tRPC admin API, health, and the admin UI (apps/web).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createWebUiHandler } from '../../web/serve';
 import type { ServerDeps } from '../deps';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
+import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
 import { HttpError, sendError, sendJson } from './respond';
 
 export interface HttpServerOptions {
   /** Reports whether every dependency is ready; /healthz answers 503 until it does. */
   isReady?: () => boolean;
+  /** The built admin UI; defaults to apps/web/dist. */
+  webDistDir?: string;
+}
+
+/** What the admin UI needs to know that is not behind an admin key: where Temporal Web is. */
+export function uiConfig(config: ServerDeps['config']) {
+  const configured = (config as { TEMPORAL_UI_URL?: string }).TEMPORAL_UI_URL ?? process.env.TEMPORAL_UI_URL;
+  return {
+    temporalUiUrl: (configured || `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+    namespace: config.TEMPORAL_NAMESPACE,
+  };
 }
 
 export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {}): Server {
@@ -23,6 +36,10 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
         deps.log.error({ err: error.cause ?? error, path }, 'trpc error');
     },
   });
+
+  const web = createWebUiHandler({ distDir: opts.webDistDir });
+  const download = createDownloadHandler(deps);
+  const uiConfigBody = uiConfig(deps.config);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((err) => {
@@ -44,10 +61,22 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       const ready = opts.isReady?.() ?? true;
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
     }
+    const pathname = url.split(/[?#]/, 1)[0] ?? '/';
+    if (pathname === '/api/ui-config' && (req.method === 'GET' || req.method === 'HEAD')) {
+      return sendJson(res, 200, uiConfigBody);
+    }
+    if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
+    // Everything else that is not an API path is the admin UI (static files, SPA fallback).
+    if (!isApiPath(pathname) && (await web(req, res))) return;
     sendError(res, new HttpError(404, 'not_found', 'no such route'));
   }
 
   return server;
+}
+
+/** Paths the UI's SPA fallback must never answer: they get the JSON 404 instead. */
+function isApiPath(pathname: string): boolean {
+  return /^\/(api|trpc|webhooks|healthz)(\/|$)/.test(pathname);
 }
 
 function decodeURIComponentSafe(s: string): string {
