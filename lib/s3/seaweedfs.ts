@@ -2,6 +2,7 @@
 // process: a real S3 server with versioning and Object Lock, for tests and local experiments.
 // Everything binds to 127.0.0.1 on free ports; S3 requests must be signed with the generated
 // admin credentials (an s3 config file in the data dir, not environment variables).
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawnTiedToParent } from '../child-process';
 import { stopChild } from '../temporal/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -116,8 +118,7 @@ export async function startSeaweedFs(opts: SeaweedFsOptions): Promise<SeaweedFs>
       `-filer.localSocket=${path.join(socketDir, 'filer.sock')}`,
     ];
     opts.log?.(`${bin} ${args.join(' ')}`);
-    const child = spawn(bin, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawnTiedToParent(bin, args, {
       env: { ...env, TMPDIR: socketDir },
       cwd: dataDir,
     });

@@ -1,10 +1,11 @@
 // Runs `temporal server start-dev` as a child process (embedded mode and tests): SQLite file
 // for persistence, Temporal Web, and the search attributes our workflows use, pre-registered.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import { spawnTiedToParent } from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -67,7 +68,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawnTiedToParent(bin, args);
   const output: string[] = [];
   const collect = (b: Buffer) => {
     const s = b.toString();
