@@ -5,7 +5,7 @@ import { attachments } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { loadRawBody, parseOrFail } from './raw-body';
-import { tenantRetentionDays } from './tenant';
+import { messageRetentionDays } from './tenant';
 import { attachmentKey, retainUntil } from './worm/keys';
 
 export function createAttachmentActivities({ db, worm }: ActivityDeps) {
@@ -15,7 +15,7 @@ export function createAttachmentActivities({ db, worm }: ActivityDeps) {
       input: ArchiveMessageInput,
     ): Promise<{ inline: number; urlOrdinals: number[] }> {
       const { payload } = parseOrFail(await loadRawBody(worm, input.raw));
-      const until = retainUntil(input.receivedAt, await tenantRetentionDays(db, input.tenantId));
+      const until = retainUntil(input.receivedAt, await messageRetentionDays(db, input));
       let inline = 0;
       const urlOrdinals: number[] = [];
       for (const [ordinal, spec] of payload.attachments.entries()) {

@@ -7,7 +7,7 @@ import { canonicalJson } from '../lib/canonical-json';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { loadRawBody } from './raw-body';
-import { tenantRetentionDays } from './tenant';
+import { messageRetentionDays } from './tenant';
 import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from './worm/keys';
 
 export const MANIFEST_VERSION = 1;
@@ -15,7 +15,7 @@ export const MANIFEST_VERSION = 1;
 export function createCommitWormActivities({ db, worm }: ActivityDeps) {
   return {
     async commitWorm(input: ArchiveMessageInput): Promise<{ manifestKey: string }> {
-      const until = retainUntil(input.receivedAt, await tenantRetentionDays(db, input.tenantId));
+      const until = retainUntil(input.receivedAt, await messageRetentionDays(db, input));
       const opts = { retainUntil: until };
 
       const raw = await worm.put(

@@ -10,7 +10,7 @@ import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadRawBody, parseOrFail } from './raw-body';
-import { tenantRetentionDays } from './tenant';
+import { messageRetentionDays } from './tenant';
 import { attachmentKey, retainUntil } from './worm/keys';
 
 export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
@@ -38,7 +38,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
           url: row.url,
           worm,
           key: attachmentKey(input.tenantId, input.messageId, ordinal),
-          retainUntil: retainUntil(input.receivedAt, await tenantRetentionDays(db, input.tenantId)),
+          retainUntil: retainUntil(input.receivedAt, await messageRetentionDays(db, input)),
           // The payload's content_type and filename win; the response's headers are provenance.
           contentType: row.contentType,
           maxBytes: fetch.maxBytes,

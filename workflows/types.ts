@@ -21,6 +21,11 @@ export interface ArchiveMessageInput {
   receivedAt: string;
   sourceIp: string | null;
   raw: RawBodyRef;
+  /**
+   * The tenant's retention when the message was received: every object of the message is sealed
+   * until receivedAt + this. Fixed at receipt, so a later policy change can't shorten it.
+   */
+  retentionDays?: number;
   /** Attempts per URL attachment before it is recorded as fetch_failed (FETCH_MAX_ATTEMPTS). */
   fetchMaxAttempts?: number;
 }

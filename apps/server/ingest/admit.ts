@@ -88,6 +88,7 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     receivedAt: req.receivedAt.toISOString(),
     sourceIp: req.sourceIp,
     raw,
+    retentionDays: req.retentionDays,
     fetchMaxAttempts: deps.fetchMaxAttempts,
   };
   const deadline = Date.now() + (deps.temporalTimeoutMs ?? 5000);
