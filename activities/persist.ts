@@ -32,6 +32,7 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
           to: payload.to,
           body: payload.body,
           extra,
+          attachmentCount: payload.attachments.length,
           rawSha256: input.raw.sha256,
           rawSize: input.raw.size,
           requestId: input.requestId,

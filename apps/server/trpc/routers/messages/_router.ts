@@ -5,9 +5,15 @@ import { getMessageHandler } from './get.handler';
 import { ZMessageIdInput } from './get.schema';
 import { listMessagesHandler } from './list.handler';
 import { ZListMessagesInput } from './list.schema';
+import { searchMessagesHandler } from './search.handler';
+import { ZSearchMessagesInput } from './search.schema';
+import { verifyMessageHandler } from './verify.handler';
+import { ZVerifyMessageInput } from './verify.schema';
 
 export const messagesRouter = router({
   get: tenantProcedure.input(ZMessageIdInput).query(getMessageHandler),
   list: tenantProcedure.input(ZListMessagesInput).query(listMessagesHandler),
   counts: tenantProcedure.input(ZMessageCountsInput).query(messageCountsHandler),
+  search: tenantProcedure.input(ZSearchMessagesInput).query(searchMessagesHandler),
+  verify: tenantProcedure.input(ZVerifyMessageInput).mutation(verifyMessageHandler),
 });
