@@ -2,7 +2,7 @@
 // attachment, and last a manifest that binds them by SHA-256. Deterministic, so a retry after a
 // crash writes identical bytes and the store treats it as already done.
 import { asc, eq } from 'drizzle-orm';
-import { attachments, endpoints, messages } from '../db/schema';
+import { attachments, endpoints, messageColumns, messages } from '../db/schema';
 import { canonicalJson } from '../lib/canonical-json';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -28,7 +28,7 @@ export function createCommitWormActivities({ db, worm }: ActivityDeps) {
         },
       );
 
-      const [msg] = await db.select().from(messages).where(eq(messages.id, input.messageId));
+      const [msg] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
       if (!msg) throw new Error(`message ${input.messageId} not persisted yet`);
       const [endpoint] = await db
         .select({ name: endpoints.name })

@@ -31,5 +31,7 @@ function isStale(): boolean {
 if (!process.argv.includes('--if-stale') || isStale()) {
   const t0 = performance.now();
   await buildWorkflowBundle(defaultBundlePath);
-  console.error(`[build-workflows] built ${path.relative(root, defaultBundlePath)} in ${Math.round(performance.now() - t0)} ms`);
+  console.error(
+    `[build-workflows] built ${path.relative(root, defaultBundlePath)} in ${Math.round(performance.now() - t0)} ms`,
+  );
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   bigint,
@@ -148,3 +148,14 @@ export type Message = typeof messages.$inferSelect;
 /** The indexed expressions: `tenantScopedExtra @> '{"<tenant id>": {"ticket": {"priority": "high"}}}'`. */
 export const tenantScopedExtra = tenantScoped(messages.tenantId, messages.extra);
 export const tenantScopedParticipants = tenantScoped(messages.tenantId, messages.participants);
+
+/**
+ * Every column a reader needs, without the derived search columns (the tsvector is ~45% of a
+ * row): select these rather than `select()` when loading messages to show or seal them.
+ */
+export function messageColumns() {
+  const { searchVector: _v, participants: _p, sortAt: _s, ...columns } = getTableColumns(messages);
+  return columns;
+}
+
+export type MessageRecord = Omit<Message, 'searchVector' | 'participants' | 'sortAt'>;

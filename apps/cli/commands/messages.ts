@@ -188,7 +188,7 @@ export const messageCommands: Command[] = [
       if (ctx.json) return ctx.out(toJson(page));
       if (page.items.length === 0) return ctx.out('No matching messages.\n');
       ctx.out(messageTable(page.items));
-      ctx.out(`\n${page.total.exact ? '' : 'more than '}${page.total.value} matching\n`);
+      ctx.out(`\n${page.total.exact ? '' : 'about '}${page.total.value} matching\n`);
       if (page.nextCursor) ctx.out(`Next page: add --cursor ${clean(page.nextCursor)}\n`);
     },
   },

@@ -1,13 +1,13 @@
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
-import { attachments, messages } from '../../../../../db/schema';
+import { attachments, messageColumns, messages } from '../../../../../db/schema';
 import type { TenantContext } from '../../trpc';
 import type { MessageIdInput } from './get.schema';
 import { toAttachmentView, toMessageSummary } from './message-view';
 
 export async function getMessageHandler({ ctx, input }: { ctx: TenantContext; input: MessageIdInput }) {
   const [m] = await ctx.db
-    .select()
+    .select(messageColumns())
     .from(messages)
     .where(and(eq(messages.id, input.id), eq(messages.tenantId, ctx.principal.tenantId)));
   if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} not found` });

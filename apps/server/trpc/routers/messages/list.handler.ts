@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import { messages } from '../../../../../db/schema';
+import { messageColumns, messages } from '../../../../../db/schema';
 import type { TenantContext } from '../../trpc';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { ListMessagesInput } from './list.schema';
@@ -14,7 +14,7 @@ export async function listMessagesHandler({ ctx, input }: { ctx: TenantContext; 
     where.push(or(lt(messages.receivedAt, t), and(eq(messages.receivedAt, t), lt(messages.id, c.id)))!);
   }
   const rows = await ctx.db
-    .select()
+    .select(messageColumns())
     .from(messages)
     .where(and(...where))
     .orderBy(desc(messages.receivedAt), desc(messages.id))

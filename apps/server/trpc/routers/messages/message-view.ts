@@ -1,6 +1,6 @@
-import type { Attachment, Message } from '../../../../../db/schema';
+import type { Attachment, MessageRecord } from '../../../../../db/schema';
 
-export function toMessageSummary(m: Message) {
+export function toMessageSummary(m: MessageRecord) {
   return {
     id: m.id,
     endpointId: m.endpointId,
