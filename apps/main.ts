@@ -10,13 +10,10 @@ import { installTemporalRuntime } from '../lib/temporal/runtime';
 import {
   attachmentFetchSettings,
   closeServer,
-  connectTemporalClient,
   listen,
   onShutdown,
   openConfiguredDatabase,
-  openRateLimiter,
-  openSecretBox,
-  openWormStore,
+  openServerDeps,
 } from './runtime';
 import { bootstrapDefaultTenant } from './server/bootstrap';
 import { createHttpServer } from './server/http/server';
@@ -43,16 +40,8 @@ if (!temporalAddress) {
 const database = openConfiguredDatabase(config);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
-const rateLimit = openRateLimiter(config, log);
-const deps = {
-  config,
-  db: database.db,
-  log,
-  secretBox: openSecretBox(config),
-  worm: await openWormStore(config),
-  temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
-  rateLimiter: rateLimit.limiter,
-};
+const serverDeps = await openServerDeps(config, log, database.db, temporalAddress);
+const { deps } = serverDeps;
 
 const workerConnection = await NativeConnection.connect({ address: temporalAddress });
 const worker = await createArchiveWorker({
@@ -101,8 +90,7 @@ onShutdown(log, async () => {
   worker.shutdown();
   await workerRun;
   await workerConnection.close();
-  await deps.temporal.connection.close();
-  await rateLimit.close();
+  await serverDeps.close();
   await database.close();
   await devServer?.stop();
 });

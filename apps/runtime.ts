@@ -8,11 +8,12 @@ import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { LocalWormStore } from '../activities/worm/local-store';
 import type { WormStore } from '../activities/worm/store';
-import { type Database, openDatabase } from '../db/client';
+import { type Database, type Db, openDatabase } from '../db/client';
 import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import type { ServerDeps } from './server/deps';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
 
 export function openConfiguredDatabase(config: Config): Database {
@@ -144,6 +145,27 @@ export function openRateLimiter(
     async close() {
       await limiter.close();
       redis?.disconnect();
+    },
+  };
+}
+
+/** The HTTP server's dependencies, opened from the configuration (embedded and server entries). */
+export async function openServerDeps(config: Config, log: Logger, db: Db, temporalAddress: string) {
+  const rateLimit = openRateLimiter(config, log);
+  const deps: ServerDeps = {
+    config,
+    db,
+    log,
+    secretBox: openSecretBox(config),
+    worm: await openWormStore(config),
+    temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+    rateLimiter: rateLimit.limiter,
+  };
+  return {
+    deps,
+    async close() {
+      await deps.temporal.connection.close();
+      await rateLimit.close();
     },
   };
 }

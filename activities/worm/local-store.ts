@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import {
+  releasingBodyOnFailure,
   WormConflictError,
   WormError,
   WormIntegrityError,
@@ -65,14 +66,8 @@ export class LocalWormStore implements WormStore {
     this.now = opts.now ?? (() => new Date());
   }
 
-  async put(key: string, body: Uint8Array | Readable, opts: WormPutOptions): Promise<WormPutResult> {
-    try {
-      return await this.putChecked(key, body, opts);
-    } catch (err) {
-      // Release the caller's stream (file descriptor, socket) on any failure, e.g. maxBytes or a bad key.
-      if (!(body instanceof Uint8Array)) body.destroy();
-      throw err;
-    }
+  put(key: string, body: Uint8Array | Readable, opts: WormPutOptions): Promise<WormPutResult> {
+    return releasingBodyOnFailure(body, () => this.putChecked(key, body, opts));
   }
 
   private async putChecked(

@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { validateKey } from './local-store';
 import {
+  releasingBodyOnFailure,
   WormConflictError,
   WormError,
   WormIntegrityError,
@@ -106,14 +107,8 @@ export class S3WormStore implements WormStore {
     return new S3WormStore(opts);
   }
 
-  async put(key: string, body: Uint8Array | Readable, opts: WormPutOptions): Promise<WormPutResult> {
-    try {
-      return await this.putChecked(key, body, opts);
-    } catch (err) {
-      // Release the caller's stream (file descriptor, socket) on any failure, e.g. maxBytes or a bad key.
-      if (!(body instanceof Uint8Array)) body.destroy();
-      throw err;
-    }
+  put(key: string, body: Uint8Array | Readable, opts: WormPutOptions): Promise<WormPutResult> {
+    return releasingBodyOnFailure(body, () => this.putChecked(key, body, opts));
   }
 
   private async putChecked(

@@ -68,3 +68,16 @@ export class WormIntegrityError extends WormError {
 export class WormTooLargeError extends WormError {
   override name = 'WormTooLargeError';
 }
+
+/** Runs a put; on any failure (a bad key, maxBytes, I/O) releases the caller's stream: its file descriptor or socket. */
+export async function releasingBodyOnFailure<T>(
+  body: Uint8Array | Readable,
+  put: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await put();
+  } catch (err) {
+    if (!(body instanceof Uint8Array)) body.destroy();
+    throw err;
+  }
+}

@@ -4,13 +4,10 @@ import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import {
   closeServer,
-  connectTemporalClient,
   listen,
   onShutdown,
   openConfiguredDatabase,
-  openRateLimiter,
-  openSecretBox,
-  openWormStore,
+  openServerDeps,
   requireProductionSettings,
 } from '../runtime';
 import { createHttpServer } from './http/server';
@@ -21,22 +18,13 @@ const { temporalAddress } = requireProductionSettings(config, 'server');
 
 const database = openConfiguredDatabase(config);
 await database.migrate();
-const rateLimit = openRateLimiter(config, log);
-const deps = {
-  config,
-  db: database.db,
-  log,
-  secretBox: openSecretBox(config),
-  worm: await openWormStore(config),
-  temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
-  rateLimiter: rateLimit.limiter,
-};
+const serverDeps = await openServerDeps(config, log, database.db, temporalAddress);
+const { deps } = serverDeps;
 const server = createHttpServer(deps);
 const port = await listen(server, config.HOST, config.PORT);
 log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'server listening');
 onShutdown(log, async () => {
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
-  await deps.temporal.connection.close();
-  await rateLimit.close();
+  await serverDeps.close();
   await database.close();
 });

