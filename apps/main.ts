@@ -87,7 +87,7 @@ process.stdout.write(
 onShutdown(log, async () => {
   ready = false;
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
-  worker.shutdown();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun;
   await workerConnection.close();
   await serverDeps.close();

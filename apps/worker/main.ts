@@ -27,7 +27,7 @@ const worker = await createArchiveWorker({
   deps: { db: database.db, worm: await openWormStore(config), log, fetch: attachmentFetchSettings(config) },
 });
 onShutdown(log, async () => {
-  worker.shutdown();
+  if (worker.getState() === 'RUNNING') worker.shutdown();
 });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
 await worker.run();

@@ -9,6 +9,9 @@ export function installTemporalRuntime(log: Logger): void {
   if (installed) return;
   installed = true;
   Runtime.install({
+    // We own shutdown order (stop accepting HTTP first, then drain the worker): the SDK must
+    // not react to SIGINT/SIGTERM on its own.
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
       const l = level === 'ERROR' ? 'error' : 'warn';
       log[l]({ component: 'temporal-sdk', ...meta }, message);
