@@ -3,6 +3,8 @@ import { messageCountsHandler } from './counts.handler';
 import { ZMessageCountsInput } from './counts.schema';
 import { getMessageHandler } from './get.handler';
 import { ZMessageIdInput } from './get.schema';
+import { setLegalHoldHandler } from './legal-hold.handler';
+import { ZSetLegalHoldInput } from './legal-hold.schema';
 import { listMessagesHandler } from './list.handler';
 import { ZListMessagesInput } from './list.schema';
 import { searchMessagesHandler } from './search.handler';
@@ -16,4 +18,5 @@ export const messagesRouter = router({
   counts: tenantProcedure.input(ZMessageCountsInput).query(messageCountsHandler),
   search: tenantProcedure.input(ZSearchMessagesInput).query(searchMessagesHandler),
   verify: tenantProcedure.input(ZVerifyMessageInput).mutation(verifyMessageHandler),
+  setLegalHold: tenantProcedure.input(ZSetLegalHoldInput).mutation(setLegalHoldHandler),
 });

@@ -1,0 +1,47 @@
+// A legal hold freezes every sealed object of a message beyond its retention until released
+// (S3 Object Lock legal hold; the local store keeps the same flag). Applied to each object the
+// manifest names, plus the manifest itself, and audited.
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq } from 'drizzle-orm';
+import { messageRecordKey, rawBodyKey } from '../../../../../activities/worm/keys';
+import { audit } from '../../../../../db/audit';
+import { attachments, messages } from '../../../../../db/schema';
+import type { TenantContext } from '../../trpc';
+import type { SetLegalHoldInput } from './legal-hold.schema';
+
+export async function setLegalHoldHandler({ ctx, input }: { ctx: TenantContext; input: SetLegalHoldInput }) {
+  const tenantId = ctx.principal.tenantId;
+  const [m] = await ctx.db
+    .select({ id: messages.id, manifestKey: messages.manifestKey, rawSha256: messages.rawSha256 })
+    .from(messages)
+    .where(and(eq(messages.id, input.id), eq(messages.tenantId, tenantId)));
+  if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} not found` });
+  if (!m.manifestKey) {
+    // Nothing is sealed yet; a hold on half a record would be a false promise.
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: 'message is not archived yet; retry once it is',
+    });
+  }
+  const stored = await ctx.db
+    .select({ key: attachments.wormKey })
+    .from(attachments)
+    .where(and(eq(attachments.messageId, m.id), eq(attachments.status, 'stored')))
+    .orderBy(asc(attachments.ordinal));
+  const keys = [
+    rawBodyKey(tenantId, m.rawSha256),
+    messageRecordKey(tenantId, m.id),
+    ...stored.flatMap((a) => (a.key ? [a.key] : [])),
+    m.manifestKey,
+  ];
+  for (const key of keys) await ctx.worm.setLegalHold(key, input.on);
+  await audit(ctx.db, {
+    tenantId,
+    actor: `admin_key:${ctx.principal.adminKeyId}`,
+    action: input.on ? 'message.legal_hold_on' : 'message.legal_hold_off',
+    targetType: 'message',
+    targetId: m.id,
+    details: { objects: keys },
+  });
+  return { messageId: m.id, legalHold: input.on, objects: keys };
+}
