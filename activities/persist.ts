@@ -19,29 +19,31 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
 
     async persist(input: ArchiveMessageInput): Promise<PersistResult> {
       const { payload, extra } = parseOrFail(await loadRawBody(worm, input.raw));
+      const content = {
+        occurredAt: new Date(payload.occurred_at),
+        from: payload.from,
+        to: payload.to,
+        body: payload.body,
+        extra,
+        attachmentCount: payload.attachments.length,
+        rawSha256: input.raw.sha256,
+        rawSize: input.raw.size,
+        requestId: input.requestId,
+        sourceIp: input.sourceIp,
+        workflowId: input.workflowId,
+        status: 'stored' as const,
+        error: null,
+      };
       const inserted = await db
         .insert(messages)
-        .values({
-          id: input.messageId,
-          tenantId: input.tenantId,
-          endpointId: input.endpointId,
-          externalId: input.externalId,
-          occurredAt: new Date(payload.occurred_at),
-          receivedAt: new Date(input.receivedAt),
-          from: payload.from,
-          to: payload.to,
-          body: payload.body,
-          extra,
-          attachmentCount: payload.attachments.length,
-          rawSha256: input.raw.sha256,
-          rawSize: input.raw.size,
-          requestId: input.requestId,
-          sourceIp: input.sourceIp,
-          workflowId: input.workflowId,
-          status: 'stored',
+        .values({ ...identity(input), ...content })
+        // The unique (endpoint, external_id) index is the permanent dedup guarantee. A row left
+        // 'failed' by an earlier run is the one case that is replaced: the producer sent again.
+        .onConflictDoUpdate({
+          target: [messages.endpointId, messages.externalId],
+          set: { ...content, receivedAt: new Date(input.receivedAt), updatedAt: new Date() },
+          setWhere: eq(messages.status, 'failed'),
         })
-        // The unique (endpoint, external_id) index is the permanent dedup guarantee.
-        .onConflictDoNothing()
         .returning({ id: messages.id });
       if (inserted.length > 0) return { duplicate: false };
 
@@ -64,11 +66,7 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
         await tx
           .insert(messages)
           .values({
-            id: input.messageId,
-            tenantId: input.tenantId,
-            endpointId: input.endpointId,
-            externalId: input.externalId,
-            receivedAt: new Date(input.receivedAt),
+            ...identity(input),
             rawSha256: input.raw.sha256,
             rawSize: input.raw.size,
             requestId: input.requestId,
@@ -100,6 +98,17 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
         .set({ status: 'archived', manifestKey, archivedAt: now, updatedAt: now, error: null })
         .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
     },
+  };
+}
+
+/** The columns that identify a message and never change once written. */
+function identity(input: ArchiveMessageInput) {
+  return {
+    id: input.messageId,
+    tenantId: input.tenantId,
+    endpointId: input.endpointId,
+    externalId: input.externalId,
+    receivedAt: new Date(input.receivedAt),
   };
 }
 

@@ -9,6 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { manifestKey, messageRecordKey } from '../activities/worm/keys';
 import { auditLog, messages } from '../db/schema';
+import { archiveWorkflowId, messageIdFor } from '../lib/ids';
 import { stopChild } from '../lib/temporal/dev-server';
 import { freePort } from './helpers/ports';
 import { type Stack, startStack } from './helpers/stack';
@@ -160,11 +161,13 @@ describe('no 200 before durability', () => {
 });
 
 describe('a validation failure in the workflow is never a silent drop', () => {
-  it('leaves a failed row with the reason and an audit entry', async () => {
-    const { endpoint } = await api.endpoints.create.mutate({ name: 'direct', authMode: 'bearer' });
+  it('leaves a failed row with the reason and an audit entry; the producer can then send again', async () => {
+    const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'direct', authMode: 'bearer' });
+    // Bytes the HTTP app would refuse, started directly: what a schema change or a bad
+    // reprocess looks like to the workflow.
     const raw = Buffer.from('{"external_id":"bad"}');
-    const messageId = crypto.randomUUID();
-    const workflowId = `test-invalid-${messageId}`;
+    const messageId = messageIdFor(endpoint.id, 'bad');
+    const workflowId = archiveWorkflowId(endpoint.id, 'bad');
     const handle = await stack.deps.temporal.workflow.start('archiveMessage', {
       taskQueue: stack.taskQueue,
       workflowId,
@@ -193,6 +196,15 @@ describe('a validation failure in the workflow is never a silent drop', () => {
     expect(msg.error).toMatch(/ValidationError/);
     const audits = await stack.database.db.select().from(auditLog).where(eq(auditLog.targetId, messageId));
     expect(audits.map((a) => a.action)).toContain('message.failed');
+
+    // A failed message is not a duplicate: the producer's valid resend is archived in its place.
+    const resend = (await (
+      await postBearer(endpoint.url, secret, samplePayload({ external_id: 'bad', body: 'fixed' }))
+    ).json()) as Ack;
+    expect(resend).toMatchObject({ status: 'accepted', message_id: messageId });
+    await waitArchived(messageId);
+    const fixed = await api.messages.get.query({ id: messageId });
+    expect(fixed).toMatchObject({ body: 'fixed', error: null, status: 'archived' });
   });
 });
 
