@@ -4,7 +4,7 @@
 // A screenshot of each page lands in test-artifacts/screenshots/ (1366×768).
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,7 @@ beforeAll(async () => {
   ({ adminKey } = await stack.newTenant());
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   context = await browser.newContext({
+    acceptDownloads: true,
     baseURL: stack.baseUrl,
     viewport: { width: 1366, height: 768 },
     deviceScaleFactor: 1,
@@ -370,6 +371,18 @@ describe('the admin UI in a browser', () => {
     expect(href).toBe(
       `${(await (await fetch(`${stack.baseUrl}/api/ui-config`)).json()).temporalUiUrl}/namespaces/${stack.deps.config.TEMPORAL_NAMESPACE}/workflows/${encodeURIComponent(workflowId)}`,
     );
+    // Download: streamed from WORM storage, hash-checked by the server and by the page.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download note.txt' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('note.txt');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('hello');
+    const [rawDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download the raw body as received' }).click(),
+    ]);
+    expect(JSON.parse(readFileSync((await rawDownload.path())!, 'utf8')).external_id).toBe(externalId);
     // Integrity: re-read from WORM and compared.
     await page.getByRole('button', { name: 'Verify integrity' }).click();
     await page.getByTestId('integrity-panel').getByText('Verified').waitFor();

@@ -2,6 +2,7 @@
 // link to its workflow run in Temporal Web.
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
+import { DownloadButton } from '../components/download-button';
 import {
   Alert,
   CopyButton,
@@ -128,7 +129,15 @@ export function MessageDetailPage({ id }: { id: string }) {
             )}
           </section>
           <section className="panel" aria-labelledby="attachments-heading">
-            <h2 id="attachments-heading">Attachments</h2>
+            <div className="panel-head">
+              <h2 id="attachments-heading">Attachments</h2>
+              <DownloadButton
+                path={`/api/messages/${encodeURIComponent(m.id)}/raw`}
+                filename={`${m.externalId.replace(/[^\w.-]+/g, '_')}.json`}
+                label="Download the raw body as received"
+                text="Download raw body"
+              />
+            </div>
             {m.attachments.length === 0 ? (
               <p className="muted">No attachments.</p>
             ) : (
@@ -143,6 +152,9 @@ export function MessageDetailPage({ id }: { id: string }) {
                       </th>
                       <th scope="col">SHA-256</th>
                       <th scope="col">Status</th>
+                      <th scope="col">
+                        <span className="visually-hidden">Download</span>
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -158,6 +170,15 @@ export function MessageDetailPage({ id }: { id: string }) {
                         <td>
                           <StatusBadge status={a.status} />
                           {a.error && <span className="sub text-danger">{a.error}</span>}
+                        </td>
+                        <td>
+                          {a.status === 'stored' && (
+                            <DownloadButton
+                              path={`/api/messages/${encodeURIComponent(m.id)}/attachments/${a.ordinal}`}
+                              filename={a.filename}
+                              label={`Download ${a.filename}`}
+                            />
+                          )}
                         </td>
                       </tr>
                     ))}
