@@ -45,3 +45,17 @@ export function spawnTiedToParent(
   child.stdin?.on('error', () => {});
   return child;
 }
+
+/** Keeps the last lines a child printed (for a start-up error message), passing each to `log`. */
+export function collectOutput(child: ChildProcess, log?: (line: string) => void): () => string {
+  const output: string[] = [];
+  const collect = (b: Buffer) => {
+    const s = b.toString();
+    output.push(s);
+    if (output.length > 200) output.shift();
+    log?.(s.trimEnd());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return () => output.join('');
+}

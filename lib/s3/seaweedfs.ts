@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { spawnTiedToParent, toolPath } from '../child-process';
+import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
 import { stopChild } from '../temporal/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -114,15 +114,7 @@ export async function startSeaweedFs(opts: SeaweedFsOptions): Promise<SeaweedFs>
       env: { ...env, TMPDIR: socketDir },
       cwd: dataDir,
     });
-    const output: string[] = [];
-    const collect = (b: Buffer) => {
-      const s = b.toString();
-      output.push(s);
-      if (output.length > 200) output.shift();
-      opts.log?.(s.trimEnd());
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
+    const output = collectOutput(child, opts.log);
     let exited: string | undefined;
     child.on('exit', (code, signal) => {
       exited = signal ? `signal ${signal}` : `code ${code}`;
@@ -156,7 +148,7 @@ export async function startSeaweedFs(opts: SeaweedFsOptions): Promise<SeaweedFs>
     try {
       for (;;) {
         if (exited !== undefined) {
-          const tail = output.join('').slice(-4000);
+          const tail = output().slice(-4000);
           lastError = new Error(`weed mini exited (${exited}) before S3 was ready:\n${tail}`);
           break;
         }

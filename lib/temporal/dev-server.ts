@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { spawnTiedToParent, toolPath } from '../child-process';
+import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -61,15 +61,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   for (const key of ALL_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
   const child = spawnTiedToParent(bin, args);
-  const output: string[] = [];
-  const collect = (b: Buffer) => {
-    const s = b.toString();
-    output.push(s);
-    if (output.length > 200) output.shift();
-    opts.log?.(s.trimEnd());
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  const output = collectOutput(child, opts.log);
   let exited: number | null | undefined;
   child.on('exit', (code) => {
     exited = code;
@@ -79,7 +71,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`temporal dev server exited with code ${exited}:\n${output.join('').slice(-4000)}`);
+      throw new Error(`temporal dev server exited with code ${exited}:\n${output().slice(-4000)}`);
     }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1000 });
