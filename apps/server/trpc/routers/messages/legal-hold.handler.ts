@@ -5,17 +5,14 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { messageRecordKey, rawBodyKey } from '../../../../../activities/worm/keys';
 import { audit } from '../../../../../db/audit';
-import { attachments, messages } from '../../../../../db/schema';
+import { attachments } from '../../../../../db/schema';
 import type { TenantContext } from '../../trpc';
 import type { SetLegalHoldInput } from './legal-hold.schema';
+import { findOwnedMessage } from './owned-message';
 
 export async function setLegalHoldHandler({ ctx, input }: { ctx: TenantContext; input: SetLegalHoldInput }) {
   const tenantId = ctx.principal.tenantId;
-  const [m] = await ctx.db
-    .select({ id: messages.id, manifestKey: messages.manifestKey, rawSha256: messages.rawSha256 })
-    .from(messages)
-    .where(and(eq(messages.id, input.id), eq(messages.tenantId, tenantId)));
-  if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} not found` });
+  const m = await findOwnedMessage(ctx.db, tenantId, input.id);
   if (!m.manifestKey) {
     // Nothing is sealed yet; a hold on half a record would be a false promise.
     throw new TRPCError({

@@ -3,7 +3,6 @@
 // record and every attachment against the manifest. Every verification is audited.
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import {
   WormError,
@@ -12,8 +11,8 @@ import {
   type WormStore,
 } from '../../../../../activities/worm/store';
 import { audit } from '../../../../../db/audit';
-import { messages } from '../../../../../db/schema';
 import type { TenantContext } from '../../trpc';
+import { findOwnedMessage } from './owned-message';
 import type { VerifyMessageInput } from './verify.schema';
 
 export type VerifiedKind = 'raw' | 'record' | 'attachment' | 'manifest';
@@ -63,11 +62,7 @@ export async function verifyMessageHandler({
   input: VerifyMessageInput;
 }): Promise<VerifyResult> {
   const tenantId = ctx.principal.tenantId;
-  const [m] = await ctx.db
-    .select({ id: messages.id, manifestKey: messages.manifestKey, rawSha256: messages.rawSha256 })
-    .from(messages)
-    .where(and(eq(messages.id, input.id), eq(messages.tenantId, tenantId)));
-  if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} not found` });
+  const m = await findOwnedMessage(ctx.db, tenantId, input.id);
   if (!m.manifestKey) return { messageId: m.id, ok: false, reason: 'not_archived', objects: [] };
 
   const result = await verifyObjects(ctx.worm, m.manifestKey, { ...m, tenantId });
