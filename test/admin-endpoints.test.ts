@@ -3,14 +3,12 @@
 // on both database kinds. Invariants: 5 (secrets stay secret), 6 (tenants isolated),
 // 7 (bad input gets a clear 4xx and changes nothing).
 import { createHmac, randomUUID } from 'node:crypto';
-import { TRPCClientError } from '@trpc/client';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppRouter } from '../apps/server/trpc/root';
 import { adminKeys, auditLog, endpoints, messages } from '../db/schema';
 import { randomToken, sha256Hex } from '../lib/crypto';
 import { type Stack, startStack } from './helpers/stack';
-import { adminClient } from './helpers/trpc-client';
+import { adminClient, trpcError } from './helpers/trpc-client';
 
 type AdminApi = ReturnType<typeof adminClient>;
 
@@ -72,16 +70,6 @@ function tokenOf(url: string): string {
   const token = new URL(url).pathname.split('/').at(-1);
   if (!token) throw new Error(`no token in ${url}`);
   return token;
-}
-
-async function trpcError(call: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
 }
 
 async function expectTrpcCode(call: Promise<unknown>, code: string, httpStatus: number) {

@@ -4,11 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TRPCClientError } from '@trpc/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageRecordKey } from '../activities/worm/keys';
-import type { AppRouter } from '../apps/server/trpc/root';
 import { searchMessages } from '../apps/server/trpc/routers/messages/search.query';
 import {
   type SearchMessagesRequest,
@@ -16,20 +14,10 @@ import {
 } from '../apps/server/trpc/routers/messages/search.schema';
 import { auditLog, messages } from '../db/schema';
 import { type Stack, startStack } from './helpers/stack';
-import { adminClient } from './helpers/trpc-client';
+import { adminClient, trpcError } from './helpers/trpc-client';
 import { type Ack, postBearer, postHmac } from './helpers/webhooks';
 
 type AdminApi = ReturnType<typeof adminClient>;
-
-async function trpcError(call: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const FILLERS = 20;
 
