@@ -1,6 +1,19 @@
 import type { Attachment, MessageRecord } from '../../../../../db/schema';
 
-export function toMessageSummary(m: MessageRecord) {
+type SummaryFields =
+  | 'id'
+  | 'endpointId'
+  | 'externalId'
+  | 'status'
+  | 'occurredAt'
+  | 'receivedAt'
+  | 'archivedAt'
+  | 'from'
+  | 'to'
+  | 'body';
+
+/** The list/search row of a message: everything but the full body and the evidence fields. */
+export function toMessageSummary(m: Pick<MessageRecord, SummaryFields>) {
   return {
     id: m.id,
     endpointId: m.endpointId,

@@ -12,7 +12,7 @@ import {
   tenantScopedExtra,
   tenantScopedParticipants,
 } from '../../../../../db/schema';
-import type { toMessageSummary } from './message-view';
+import { toMessageSummary } from './message-view';
 import { SEARCH_SORTS, type SearchMessagesInput, type SearchSort } from './search.schema';
 
 /** Totals are exact up to this many matches; beyond it they are the planner's estimate. */
@@ -288,19 +288,7 @@ async function searchPage(db: Db, tenantId: string, input: SearchMessagesInput) 
 type PageRow = Awaited<ReturnType<typeof searchQueries>['page']>[number];
 
 function toItem(r: PageRow): SearchItem {
-  return {
-    id: r.id,
-    endpointId: r.endpointId,
-    externalId: r.externalId,
-    status: r.status,
-    occurredAt: r.occurredAt?.toISOString() ?? null,
-    receivedAt: r.receivedAt.toISOString(),
-    archivedAt: r.archivedAt?.toISOString() ?? null,
-    from: r.from,
-    to: r.to,
-    bodyPreview: r.body === null ? null : r.body.slice(0, 200),
-    attachmentCount: r.attachmentCount,
-  };
+  return { ...toMessageSummary(r), attachmentCount: r.attachmentCount };
 }
 
 /** The planner's estimate of all matches (one EXPLAIN: planning only, nothing is read). */
