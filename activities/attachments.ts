@@ -3,10 +3,10 @@
 import { and, eq } from 'drizzle-orm';
 import { attachments } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
+import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { loadRawBody, parseOrFail } from './raw-body';
 import { messageRetentionDays } from './tenant';
-import { attachmentKey, retainUntil } from './worm/keys';
 
 export function createAttachmentActivities({ db, worm }: ActivityDeps) {
   return {

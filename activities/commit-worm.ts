@@ -5,10 +5,10 @@ import { asc, eq } from 'drizzle-orm';
 import { attachments, endpoints, messageColumns, messages } from '../db/schema';
 import { canonicalJson } from '../lib/canonical-json';
 import type { ArchiveMessageInput } from '../workflows/types';
+import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { loadRawBody } from './raw-body';
 import { messageRetentionDays } from './tenant';
-import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from './worm/keys';
 
 export const MANIFEST_VERSION = 1;
 

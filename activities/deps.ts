@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
+import type { WormStore } from '../worm/store';
 import type { FetchPolicy } from './fetch';
-import type { WormStore } from './worm/store';
 
 export interface AttachmentFetchSettings {
   policy: FetchPolicy;

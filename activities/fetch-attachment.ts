@@ -7,11 +7,11 @@ import { and, eq } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
+import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadRawBody, parseOrFail } from './raw-body';
 import { messageRetentionDays } from './tenant';
-import { attachmentKey, retainUntil } from './worm/keys';
 
 export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
 

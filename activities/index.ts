@@ -2,12 +2,12 @@
 // activities-dependency-injection), so the worker and the tests wire real components in.
 import { ApplicationFailure } from '@temporalio/activity';
 import { NON_RETRYABLE } from '../workflows/types';
+import { WormConflictError, WormIntegrityError } from '../worm/store';
 import { createAttachmentActivities } from './attachments';
 import { createCommitWormActivities } from './commit-worm';
 import type { ActivityDeps } from './deps';
 import { createFetchAttachmentActivities } from './fetch-attachment';
 import { createPersistActivities } from './persist';
-import { WormConflictError, WormIntegrityError } from './worm/store';
 
 export function createActivities(deps: ActivityDeps) {
   const activities = {

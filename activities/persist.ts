@@ -1,6 +1,7 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
 import { and, eq, ne } from 'drizzle-orm';
 import { audit } from '../db/audit';
+import { recordConflict } from '../db/conflicts';
 import { messages } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
@@ -110,34 +111,4 @@ function identity(input: ArchiveMessageInput) {
     externalId: input.externalId,
     receivedAt: new Date(input.receivedAt),
   };
-}
-
-/** A duplicate whose bytes differ from the stored message: kept as evidence, never dropped silently. */
-export async function recordConflict(
-  db: ActivityDeps['db'],
-  input: Pick<
-    ArchiveMessageInput,
-    'tenantId' | 'messageId' | 'externalId' | 'requestId' | 'sourceIp' | 'endpointId'
-  > & {
-    raw: { sha256: string; size: number };
-  },
-  storedSha256: string,
-  actor: 'ingest' | 'worker',
-): Promise<void> {
-  await audit(db, {
-    tenantId: input.tenantId,
-    actor,
-    action: 'message.duplicate_conflict',
-    targetType: 'message',
-    targetId: input.messageId,
-    details: {
-      endpointId: input.endpointId,
-      externalId: input.externalId,
-      storedRawSha256: storedSha256,
-      receivedRawSha256: input.raw.sha256,
-      receivedRawSize: input.raw.size,
-      requestId: input.requestId,
-      sourceIp: input.sourceIp,
-    },
-  });
 }

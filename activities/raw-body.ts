@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { sha256Hex } from '../lib/crypto';
 import { parsePayload } from '../lib/payload';
 import { NON_RETRYABLE, type RawBodyRef } from '../workflows/types';
-import type { WormStore } from './worm/store';
+import type { WormStore } from '../worm/store';
 
 export async function loadRawBody(worm: WormStore, ref: RawBodyRef): Promise<Buffer> {
   let bytes: Buffer;

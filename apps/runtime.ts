@@ -6,13 +6,13 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
-import { LocalWormStore } from '../activities/worm/local-store';
-import type { WormStore } from '../activities/worm/store';
 import { type Database, type Db, openDatabase } from '../db/client';
 import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import { LocalWormStore } from '../worm/local-store';
+import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
 
@@ -26,7 +26,7 @@ export async function openWormStore(config: Config): Promise<WormStore> {
   // Loaded only when used: the AWS SDK costs ~25 MB of memory in every process that imports it.
   const [{ S3Client }, { S3WormStore }] = await Promise.all([
     import('@aws-sdk/client-s3'),
-    import('../activities/worm/s3-store'),
+    import('../worm/s3-store'),
   ]);
   const client = new S3Client({
     region: config.S3_REGION,

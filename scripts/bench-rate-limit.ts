@@ -12,7 +12,6 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { Redis } from 'ioredis';
-import { LocalWormStore } from '../activities/worm/local-store';
 import { closeServer, listen } from '../apps/runtime';
 import { createTenantWithKey } from '../apps/server/bootstrap';
 import type { ServerDeps } from '../apps/server/deps';
@@ -28,6 +27,7 @@ import { loadConfig } from '../lib/config';
 import { randomToken, SecretBox } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
 import { freePort } from '../test/helpers/ports';
+import { LocalWormStore } from '../worm/local-store';
 import { type LoadRequest, runLoad } from './bench/load';
 
 const { values: args } = parseArgs({

@@ -19,7 +19,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3WormStore } from '../activities/worm/s3-store';
+import { type SeaweedFs, startSeaweedFs } from '../lib/s3/seaweedfs';
+import { S3WormStore } from '../worm/s3-store';
 import {
   WormConflictError,
   WormError,
@@ -27,8 +28,7 @@ import {
   WormNotFoundError,
   WormRetentionError,
   WormTooLargeError,
-} from '../activities/worm/store';
-import { type SeaweedFs, startSeaweedFs } from '../lib/s3/seaweedfs';
+} from '../worm/store';
 
 const CONTENT_TYPE = 'application/x-worm-test';
 

@@ -6,13 +6,13 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messageRecordKey } from '../activities/worm/keys';
 import { searchMessages } from '../apps/server/trpc/routers/messages/search.query';
 import {
   type SearchMessagesRequest,
   ZSearchMessagesInput,
 } from '../apps/server/trpc/routers/messages/search.schema';
 import { auditLog, messages } from '../db/schema';
+import { messageRecordKey } from '../worm/keys';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient, trpcError } from './helpers/trpc-client';
 import { type Ack, postBearer, postHmac } from './helpers/webhooks';

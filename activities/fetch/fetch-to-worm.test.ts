@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LocalWormStore } from '../worm/local-store';
+import { LocalWormStore } from '../../worm/local-store';
 import { FetchPermanentError, FetchRetryableError, parseRetryAfter } from './errors';
 import { type FetchToWormOptions, fetchToWorm } from './fetch-to-worm';
 import { classifyAddress, type FetchPolicy, type LookupFn } from './ssrf';

@@ -4,7 +4,7 @@
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { WormIntegrityError, type WormStore, WormTooLargeError } from '../worm/store';
+import { WormIntegrityError, type WormStore, WormTooLargeError } from '../../worm/store';
 import {
   classifyTransportError,
   FetchError,

@@ -9,7 +9,6 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { LocalWormStore } from '../../activities/worm/local-store';
 import { attachmentFetchSettings, closeServer, listen, openRateLimiter } from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
@@ -20,6 +19,7 @@ import { loadConfig } from '../../lib/config';
 import { randomToken, SecretBox } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
+import { LocalWormStore } from '../../worm/local-store';
 import { freePort } from './ports';
 
 export type DbKind = 'postgres' | 'pglite';

@@ -8,14 +8,14 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
-import { recordConflict } from '../../../activities/persist';
-import { rawBodyKey, retainUntil } from '../../../activities/worm/keys';
-import type { WormStore } from '../../../activities/worm/store';
 import type { Db } from '../../../db/client';
+import { recordConflict } from '../../../db/conflicts';
 import { messages } from '../../../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../../../lib/ids';
 import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../../lib/temporal/search-attributes';
 import type { ArchiveMessageInput, RawBodyRef } from '../../../workflows/types';
+import { rawBodyKey, retainUntil } from '../../../worm/keys';
+import type { WormStore } from '../../../worm/store';
 
 export interface AdmitDeps {
   db: Db;

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { audit } from '../../../../../db/audit';
 import { endpoints } from '../../../../../db/schema';
 import { randomToken, sha256Hex } from '../../../../../lib/crypto';
+import { secretAad, tokenAad } from '../../../endpoint-secret';
 import type { TenantContext } from '../../trpc';
 import type { CreateEndpointInput } from './create.schema';
-import { secretAad, toEndpointView, tokenAad } from './endpoint-view';
+import { toEndpointView } from './endpoint-view';
 
 export const newEndpointSecret = () => `whsec_${randomToken(32)}`;
 

@@ -4,9 +4,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db, Tx } from '../../../../../db/client';
 import { type Endpoint, endpoints } from '../../../../../db/schema';
 import type { SecretBox } from '../../../../../lib/crypto';
-
-export const tokenAad = (endpointId: string) => `endpoint-token:${endpointId}`;
-export const secretAad = (endpointId: string) => `endpoint-secret:${endpointId}`;
+import { tokenAad } from '../../../endpoint-secret';
 
 export function ingestUrl(publicBaseUrl: string, token: string): string {
   return `${publicBaseUrl}/webhooks/incoming/in/${token}`;

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { audit } from '../../../../../db/audit';
 import { endpoints } from '../../../../../db/schema';
+import { secretAad } from '../../../endpoint-secret';
 import type { TenantContext } from '../../trpc';
 import { newEndpointSecret } from './create.handler';
-import { findOwnedEndpoint, secretAad, toEndpointView } from './endpoint-view';
+import { findOwnedEndpoint, toEndpointView } from './endpoint-view';
 import type { EndpointIdInput } from './id.schema';
 
 /** The old secret stops working with this commit: ingest reads the secret on every request. */

@@ -3,9 +3,9 @@
 // manifest names, plus the manifest itself, and audited.
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
-import { messageRecordKey, rawBodyKey } from '../../../../../activities/worm/keys';
 import { audit } from '../../../../../db/audit';
 import { attachments } from '../../../../../db/schema';
+import { messageRecordKey, rawBodyKey } from '../../../../../worm/keys';
 import type { TenantContext } from '../../trpc';
 import type { SetLegalHoldInput } from './legal-hold.schema';
 import { findOwnedMessage } from './owned-message';

@@ -4,13 +4,8 @@
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import {
-  WormError,
-  WormIntegrityError,
-  WormNotFoundError,
-  type WormStore,
-} from '../../../../../activities/worm/store';
 import { audit } from '../../../../../db/audit';
+import { WormError, WormIntegrityError, WormNotFoundError, type WormStore } from '../../../../../worm/store';
 import type { TenantContext } from '../../trpc';
 import { findOwnedMessage } from './owned-message';
 import type { VerifyMessageInput } from './verify.schema';

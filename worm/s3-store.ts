@@ -25,7 +25,7 @@ import {
   PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { validateKey } from './local-store';
+import { SHA256_RE, validateKey, validatePutOptions } from './keys';
 import {
   releasingBodyOnFailure,
   WormConflictError,
@@ -40,7 +40,6 @@ import {
   WormTooLargeError,
 } from './store';
 
-const SHA256_RE = /^[0-9a-f]{64}$/;
 const META_SHA256 = 'sha256';
 const META_CONTENT_TYPE = 'content-type';
 const SPOOL_SUFFIX = '.spool';
@@ -364,18 +363,6 @@ export class S3WormStore implements WormStore {
     const hash = createHash('sha256');
     for await (const chunk of res.Body) hash.update(chunk as Buffer);
     return hash.digest('hex');
-  }
-}
-
-function validatePutOptions(opts: WormPutOptions): void {
-  if (!(opts.retainUntil instanceof Date) || Number.isNaN(opts.retainUntil.getTime())) {
-    throw new WormError('retainUntil must be a valid Date');
-  }
-  if (opts.expectedSha256 !== undefined && !SHA256_RE.test(opts.expectedSha256.toLowerCase())) {
-    throw new WormError('expectedSha256 must be 64 hex characters');
-  }
-  if (opts.maxBytes !== undefined && !(Number.isSafeInteger(opts.maxBytes) && opts.maxBytes >= 0)) {
-    throw new WormError('maxBytes must be a non-negative integer');
   }
 }
 

@@ -8,6 +8,7 @@ import { type FileHandle, link, mkdir, open, readFile, rename, rm, stat, unlink 
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { SHA256_RE, SIDECAR_SUFFIX, TMP_DIR, validateKey, validatePutOptions } from './keys';
 import {
   releasingBodyOnFailure,
   WormConflictError,
@@ -22,12 +23,6 @@ import {
   WormTooLargeError,
 } from './store';
 
-const MAX_KEY_LENGTH = 512;
-const SEGMENT_RE = /^[A-Za-z0-9._-]+$/;
-const SHA256_RE = /^[0-9a-f]{64}$/;
-const TMP_DIR = '.tmp';
-const SIDECAR_SUFFIX = '.meta.json';
-
 const sidecarSchema = z.object({
   sha256: z.string().regex(SHA256_RE),
   size: z.number().int().nonnegative(),
@@ -36,23 +31,6 @@ const sidecarSchema = z.object({
   legalHold: z.boolean(),
 });
 type Sidecar = z.infer<typeof sidecarSchema>;
-
-/** Throws WormError unless `key` is a safe relative path that cannot leave the root. */
-export function validateKey(key: string): void {
-  const bad = (why: string) => new WormError(`invalid WORM key ${JSON.stringify(key)}: ${why}`);
-  if (typeof key !== 'string' || key.length === 0) throw bad('empty');
-  if (key.length > MAX_KEY_LENGTH) throw bad(`longer than ${MAX_KEY_LENGTH} characters`);
-  if (key.startsWith('/')) throw bad('absolute path');
-  const segments = key.split('/');
-  for (const segment of segments) {
-    if (segment === '') throw bad('empty path segment');
-    if (segment === '.' || segment === '..') throw bad('relative path segment');
-    if (!SEGMENT_RE.test(segment)) throw bad('segments may only contain [A-Za-z0-9._-]');
-    // A segment named like a sidecar would collide with another key's metadata file.
-    if (segment.endsWith(SIDECAR_SUFFIX)) throw bad(`segments may not end in ${SIDECAR_SUFFIX}`);
-  }
-  if (segments[0] === TMP_DIR) throw bad(`${TMP_DIR}/ is reserved`);
-}
 
 export class LocalWormStore implements WormStore {
   readonly kind = 'local' as const;
@@ -226,18 +204,6 @@ export class LocalWormStore implements WormStore {
   private async removeFile(path: string): Promise<void> {
     await unlink(path);
     await fsyncDir(dirname(path));
-  }
-}
-
-function validatePutOptions(opts: WormPutOptions): void {
-  if (!(opts.retainUntil instanceof Date) || Number.isNaN(opts.retainUntil.getTime())) {
-    throw new WormError('retainUntil must be a valid Date');
-  }
-  if (opts.expectedSha256 !== undefined && !SHA256_RE.test(opts.expectedSha256.toLowerCase())) {
-    throw new WormError('expectedSha256 must be 64 hex characters');
-  }
-  if (opts.maxBytes !== undefined && !(Number.isSafeInteger(opts.maxBytes) && opts.maxBytes >= 0)) {
-    throw new WormError('maxBytes must be a non-negative integer');
   }
 }
 
