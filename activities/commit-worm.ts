@@ -4,92 +4,82 @@
 import { asc, eq } from 'drizzle-orm';
 import { attachments, endpoints, messageColumns, messages } from '../db/schema';
 import { canonicalJson } from '../lib/canonical-json';
-import type { ArchiveMessageInput } from '../workflows/types';
 import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
-import { loadRawBody } from './raw-body';
-import { messageRetentionDays } from './tenant';
+import type { MessageContext } from './message-context';
 
 export const MANIFEST_VERSION = 1;
 
-export function createCommitWormActivities({ db, worm }: ActivityDeps) {
-  return {
-    async commitWorm(input: ArchiveMessageInput): Promise<{ manifestKey: string }> {
-      const until = retainUntil(input.receivedAt, await messageRetentionDays(db, input));
-      const opts = { retainUntil: until };
+export async function commitWorm(
+  { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
+  input: MessageContext,
+  rawBytes: Buffer,
+): Promise<{ manifestKey: string }> {
+  const until = retainUntil(input.receivedAt, input.retentionDays);
+  const opts = { retainUntil: until };
 
-      const raw = await worm.put(
-        rawBodyKey(input.tenantId, input.raw.sha256),
-        await loadRawBody(worm, input.raw),
-        {
-          ...opts,
-          contentType: 'application/json',
-          expectedSha256: input.raw.sha256,
-        },
-      );
+  const raw = await worm.put(rawBodyKey(input.tenantId, input.raw.sha256), rawBytes, {
+    ...opts,
+    contentType: 'application/json',
+    expectedSha256: input.raw.sha256,
+  });
 
-      const [msg] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
-      if (!msg) throw new Error(`message ${input.messageId} not persisted yet`);
-      const [endpoint] = await db
-        .select({ name: endpoints.name })
-        .from(endpoints)
-        .where(eq(endpoints.id, input.endpointId));
-      const record = canonicalJson({
-        message_id: msg.id,
-        external_id: msg.externalId,
-        occurred_at: msg.occurredAt?.toISOString() ?? null,
-        from: msg.from,
-        to: msg.to,
-        body: msg.body,
-        extra: msg.extra,
-      });
-      const recordPut = await worm.put(
-        messageRecordKey(input.tenantId, input.messageId),
-        Buffer.from(record),
-        {
-          ...opts,
-          contentType: 'application/json',
-        },
-      );
+  const [msg] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
+  if (!msg) throw new Error(`message ${input.messageId} not persisted yet`);
+  const [endpoint] = await db
+    .select({ name: endpoints.name })
+    .from(endpoints)
+    .where(eq(endpoints.id, input.endpointId));
+  const record = canonicalJson({
+    message_id: msg.id,
+    external_id: msg.externalId,
+    occurred_at: msg.occurredAt?.toISOString() ?? null,
+    from: msg.from,
+    to: msg.to,
+    body: msg.body,
+    extra: msg.extra,
+  });
+  const recordPut = await worm.put(messageRecordKey(input.tenantId, input.messageId), Buffer.from(record), {
+    ...opts,
+    contentType: 'application/json',
+  });
 
-      const atts = await db
-        .select()
-        .from(attachments)
-        .where(eq(attachments.messageId, input.messageId))
-        .orderBy(asc(attachments.ordinal));
+  const atts = await db
+    .select()
+    .from(attachments)
+    .where(eq(attachments.messageId, input.messageId))
+    .orderBy(asc(attachments.ordinal));
 
-      const manifest = canonicalJson({
-        manifest_version: MANIFEST_VERSION,
-        tenant_id: input.tenantId,
-        endpoint: { id: input.endpointId, name: endpoint?.name ?? null, auth_mode: input.authMode },
-        message_id: input.messageId,
-        external_id: input.externalId,
-        workflow_id: input.workflowId,
-        request_id: input.requestId,
-        source_ip: input.sourceIp,
-        received_at: new Date(input.receivedAt).toISOString(),
-        retain_until: until.toISOString(),
-        raw_body: { key: raw.key, sha256: raw.sha256, size: raw.size },
-        record: { key: recordPut.key, sha256: recordPut.sha256, size: recordPut.size },
-        attachments: atts.map((a) => ({
-          ordinal: a.ordinal,
-          filename: a.filename,
-          content_type: a.contentType,
-          source: a.source,
-          url: a.url,
-          status: a.status,
-          key: a.wormKey,
-          sha256: a.sha256,
-          size: a.size,
-          error: a.error,
-          provenance: a.provenance,
-        })),
-      });
-      const put = await worm.put(manifestKey(input.tenantId, input.messageId), Buffer.from(manifest), {
-        ...opts,
-        contentType: 'application/json',
-      });
-      return { manifestKey: put.key };
-    },
-  };
+  const manifest = canonicalJson({
+    manifest_version: MANIFEST_VERSION,
+    tenant_id: input.tenantId,
+    endpoint: { id: input.endpointId, name: endpoint?.name ?? null, auth_mode: input.authMode },
+    message_id: input.messageId,
+    external_id: input.externalId,
+    workflow_id: input.workflowId,
+    request_id: input.requestId,
+    source_ip: input.sourceIp,
+    received_at: new Date(input.receivedAt).toISOString(),
+    retain_until: until.toISOString(),
+    raw_body: { key: raw.key, sha256: raw.sha256, size: raw.size },
+    record: { key: recordPut.key, sha256: recordPut.sha256, size: recordPut.size },
+    attachments: atts.map((a) => ({
+      ordinal: a.ordinal,
+      filename: a.filename,
+      content_type: a.contentType,
+      source: a.source,
+      url: a.url,
+      status: a.status,
+      key: a.wormKey,
+      sha256: a.sha256,
+      size: a.size,
+      error: a.error,
+      provenance: a.provenance,
+    })),
+  });
+  const put = await worm.put(manifestKey(input.tenantId, input.messageId), Buffer.from(manifest), {
+    ...opts,
+    contentType: 'application/json',
+  });
+  return { manifestKey: put.key };
 }

@@ -10,8 +10,7 @@ import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
-import { loadRawBody, parseOrFail } from './raw-body';
-import { messageRetentionDays } from './tenant';
+import { loadMessageContext, parseOrFail } from './message-context';
 
 export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
 
@@ -31,14 +30,15 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         return { sha256: row.sha256, size: row.size };
 
       // The producer's declared hash lives in the payload, the exact bytes we were sent.
-      const spec = parseOrFail(await loadRawBody(worm, input.raw)).payload.attachments[ordinal];
+      const { ctx: message, message: bytes } = await loadMessageContext(db, worm, input);
+      const spec = parseOrFail(bytes).payload.attachments[ordinal];
       const ctx = Context.current();
       try {
         const result = await fetchToWorm({
           url: row.url,
           worm,
           key: attachmentKey(input.tenantId, input.messageId, ordinal),
-          retainUntil: retainUntil(input.receivedAt, await messageRetentionDays(db, input)),
+          retainUntil: retainUntil(message.receivedAt, message.retentionDays),
           // The payload's content_type and filename win; the response's headers are provenance.
           contentType: row.contentType,
           maxBytes: fetch.maxBytes,

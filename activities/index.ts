@@ -3,17 +3,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { NON_RETRYABLE } from '../workflows/types';
 import { WormConflictError, WormIntegrityError } from '../worm/store';
-import { createAttachmentActivities } from './attachments';
-import { createCommitWormActivities } from './commit-worm';
+import { createArchiveActivities } from './archive';
 import type { ActivityDeps } from './deps';
 import { createFetchAttachmentActivities } from './fetch-attachment';
-import { createPersistActivities } from './persist';
 
 export function createActivities(deps: ActivityDeps) {
   const activities = {
-    ...createPersistActivities(deps),
-    ...createAttachmentActivities(deps),
-    ...createCommitWormActivities(deps),
+    ...createArchiveActivities(deps),
     ...createFetchAttachmentActivities(deps),
   };
   return withFailureMapping(activities);

@@ -40,7 +40,7 @@ if (!temporalAddress) {
 const database = openConfiguredDatabase(config);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
-const serverDeps = await openServerDeps(config, log, database.db, temporalAddress);
+const serverDeps = await openServerDeps(config, log, database, temporalAddress);
 const { deps } = serverDeps;
 
 const workerConnection = await NativeConnection.connect({ address: temporalAddress });

@@ -14,10 +14,17 @@ import { resolveMasterKey } from '../lib/master-key';
 import { LocalWormStore } from '../worm/local-store';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
+import { Backlog } from './server/ingest/backlog';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
+import { ReceiptWriter } from './server/ingest/receipt-writer';
+import { Relay } from './server/relay/relay';
 
 export function openConfiguredDatabase(config: Config): Database {
-  return openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
+  return openDatabase({
+    url: config.DATABASE_URL,
+    pgliteDir: path.join(config.DATA_DIR, 'pglite'),
+    maxConnections: config.DATABASE_POOL_MAX,
+  });
 }
 
 /** The S3 store when S3_BUCKET is set (refuses to start without Object Lock), else the local one. */
@@ -45,9 +52,12 @@ export function openSecretBox(config: Config): SecretBox {
   return new SecretBox(resolveMasterKey(config));
 }
 
-export async function connectTemporalClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/**
+ * Connects lazily: the ack no longer needs Temporal, so the server starts (and acknowledges)
+ * while Temporal is down, and the relay catches up once it is back.
+ */
+export function connectTemporalClient(address: string, namespace: string): Client {
+  return new Client({ connection: Connection.lazy({ address }), namespace });
 }
 
 export async function listen(server: Server, host: string, port: number): Promise<number> {
@@ -149,21 +159,87 @@ export function openRateLimiter(
   };
 }
 
+/**
+ * The ack's durable write and what follows it: the group-committing receipt writer, the backlog
+ * bound, and the relay that starts every receipt's workflow. `start` begins the relay's sweep
+ * (recovering receipts a crash left unstarted) and the backlog's refresh.
+ */
+export function openIngestPipeline(
+  config: Config,
+  log: Logger,
+  database: Pick<Database, 'db' | 'kind'>,
+  temporal: Client,
+) {
+  const { db } = database;
+  const receipts = new ReceiptWriter(db, {
+    // PGlite runs one statement at a time: one in flight, and everything else batches behind it.
+    maxInFlight: database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 4)),
+    maxBatch: config.RECEIPT_BATCH_MAX,
+  });
+  const backlog = new Backlog(
+    db,
+    {
+      maxMessages: config.BACKLOG_MAX_MESSAGES,
+      maxBytes: config.BACKLOG_MAX_BYTES,
+      tenantMaxMessages: config.BACKLOG_TENANT_MAX_MESSAGES,
+      tenantMaxBytes: config.BACKLOG_TENANT_MAX_BYTES,
+    },
+    log,
+  );
+  const relay = new Relay({
+    db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    log: log.child({ component: 'relay' }),
+    fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
+    sweepIntervalMs: config.RELAY_SWEEP_INTERVAL_MS,
+    recheckMs: config.RELAY_RECHECK_MS,
+    maxBackoffMs: config.RELAY_MAX_BACKOFF_MS,
+    concurrency: config.RELAY_CONCURRENCY,
+    startTimeoutMs: 5_000,
+  });
+  return {
+    receipts,
+    backlog,
+    relay,
+    async start() {
+      await backlog.start();
+      relay.start();
+    },
+    async close() {
+      await relay.stop();
+      await backlog.stop();
+    },
+  };
+}
+
 /** The HTTP server's dependencies, opened from the configuration (embedded and server entries). */
-export async function openServerDeps(config: Config, log: Logger, db: Db, temporalAddress: string) {
+export async function openServerDeps(
+  config: Config,
+  log: Logger,
+  database: Pick<Database, 'db' | 'kind'>,
+  temporalAddress: string,
+) {
   const rateLimit = openRateLimiter(config, log);
+  const temporal = connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
+  const pipeline = openIngestPipeline(config, log, database, temporal);
   const deps: ServerDeps = {
     config,
-    db,
+    db: database.db,
     log,
     secretBox: openSecretBox(config),
     worm: await openWormStore(config),
-    temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
+    temporal,
     rateLimiter: rateLimit.limiter,
+    receipts: pipeline.receipts,
+    relay: pipeline.relay,
+    backlog: pipeline.backlog,
   };
+  await pipeline.start();
   return {
     deps,
     async close() {
+      await pipeline.close();
       await deps.temporal.connection.close();
       await rateLimit.close();
     },

@@ -37,6 +37,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('webhook-archive'),
   TEMPORAL_CLI: z.string().optional(),
+  // Where operators open Temporal Web (links in the UI); defaults to the dev server's UI port.
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   MASTER_KEY: z
     .string()
     .regex(
@@ -64,6 +66,35 @@ const envSchema = z.object({
     .max(1024 * 1024)
     .default(128 * 1024),
   TRUSTED_PROXIES: commaList.default([]),
+  // PostgreSQL connections per process (receipts are group-committed over a few of them).
+  DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
+  // Receipts written in one statement, at most (group commit).
+  RECEIPT_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(256),
+  // The relay: a new receipt is started at once; the sweep (every RELAY_SWEEP_INTERVAL_MS) starts
+  // what was not, RELAY_GRACE_MS after receipt, and re-starts (idempotently) a started receipt not
+  // archived RELAY_RECHECK_MS after its start. Failing starts back off up to RELAY_MAX_BACKOFF_MS.
+  RELAY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  RELAY_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  RELAY_RECHECK_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60_000),
+  RELAY_MAX_BACKOFF_MS: z.coerce.number().int().min(100).default(60_000),
+  RELAY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  // The bound on acknowledged-but-not-archived messages (503 + Retry-After beyond it).
+  BACKLOG_MAX_MESSAGES: z.coerce.number().int().min(1).default(200_000),
+  BACKLOG_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 1024 ** 3),
+  BACKLOG_TENANT_MAX_MESSAGES: z.coerce.number().int().min(1).default(100_000),
+  BACKLOG_TENANT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
   // Rate limiting: shared through Redis when REDIS_URL is set, else per process.
   REDIS_URL: z
     .string()

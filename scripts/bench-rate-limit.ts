@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { Redis } from 'ioredis';
-import { closeServer, listen } from '../apps/runtime';
+import { closeServer, listen, openIngestPipeline } from '../apps/runtime';
 import { createTenantWithKey } from '../apps/server/bootstrap';
 import type { ServerDeps } from '../apps/server/deps';
 import { createHttpServer } from '../apps/server/http/server';
@@ -56,15 +56,20 @@ const noLimit: RateLimiter = {
   reset: async () => {},
   close: async () => {},
 };
+// Never called on this path (requests end at validation); a lazy connection to nowhere.
+const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+const pipeline = openIngestPipeline(config, log, database, temporal);
 const deps: ServerDeps = {
   config,
   db: database.db,
   log,
   secretBox: new SecretBox(randomToken(32)),
   worm: new LocalWormStore(path.join(dir, 'worm')),
-  // Never called on this path (requests end at validation); a lazy connection to nowhere.
-  temporal: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
+  temporal,
   rateLimiter: noLimit,
+  receipts: pipeline.receipts,
+  relay: pipeline.relay,
+  backlog: pipeline.backlog,
 };
 const server = createHttpServer(deps);
 await listen(server, '127.0.0.1', port);

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { auditLog, messages } from '../db/schema';
+import { auditLog, ingestReceipts, messages } from '../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../lib/ids';
-import { stopChild } from '../lib/temporal/dev-server';
+import { startDevServer, stopChild } from '../lib/temporal/dev-server';
 import { manifestKey, messageRecordKey } from '../worm/keys';
 import { freePort } from './helpers/ports';
 import { type Stack, startStack } from './helpers/stack';
@@ -120,28 +120,56 @@ describe('exactly one record per (endpoint, external_id)', () => {
   });
 });
 
-describe('no 200 before durability', () => {
-  it('answers 503 with Retry-After when Temporal is unreachable, and stores nothing as accepted', async () => {
-    const dead = await startStack({ worker: false, temporalAddress: `127.0.0.1:${await freePort()}` });
+describe('the 200 waits for the receipt, not for Temporal', () => {
+  it('Temporal stopped: producers keep getting 200; once it is back every message is archived, once', async () => {
+    const port = await freePort();
+    let temporal = await startDevServer({ port, uiPort: 0, namespace: 'default', headless: true });
+    // PGlite: this stack's unstarted receipts are its own (stacks on the shared PostgreSQL would
+    // sweep them onto their own task queues).
+    const s = await startStack({
+      db: 'pglite',
+      worker: false,
+      temporalAddress: temporal.address,
+      env: { RELAY_SWEEP_INTERVAL_MS: '300', RELAY_GRACE_MS: '0', RELAY_MAX_BACKOFF_MS: '1000' },
+    });
     try {
-      const t = await dead.newTenant();
-      const deadApi = adminClient(dead.baseUrl, t.adminKey);
-      const { endpoint, secret } = await deadApi.endpoints.create.mutate({
-        name: 'dead',
-        authMode: 'bearer',
+      const t = await s.newTenant();
+      const sApi = adminClient(s.baseUrl, t.adminKey);
+      const { endpoint, secret } = await sApi.endpoints.create.mutate({
+        name: 'no-temporal',
+        authMode: 'hmac',
       });
-      const p = samplePayload();
-      const res = await postBearer(endpoint.url, secret, p);
-      expect(res.status).toBe(503);
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unavailable');
-      const rows = await dead.database.db
+      await stopChild(temporal.process, 0); // SIGKILL, as an outage would
+
+      const payloads = Array.from({ length: 40 }, (_, i) => samplePayload({ external_id: `down-${i}` }));
+      const started = Date.now();
+      const responses = await Promise.all(payloads.map((p) => postHmac(endpoint.url, secret, p)));
+      expect(responses.map((r) => r.status)).toEqual(Array(40).fill(200));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      const acks = (await Promise.all(responses.map((r) => r.json()))) as Ack[];
+      expect(acks.every((a) => a.status === 'accepted')).toBe(true);
+      const pending = await s.database.db
         .select()
-        .from(messages)
-        .where(eq(messages.externalId, p.external_id));
-      expect(rows).toHaveLength(0);
+        .from(ingestReceipts)
+        .where(eq(ingestReceipts.endpointId, endpoint.id));
+      expect(pending).toHaveLength(40);
+      expect(pending.every((r) => r.state === 'pending' && r.raw !== null)).toBe(true);
+
+      // Temporal returns empty (an in-memory dev server remembers nothing): the relay re-drives.
+      temporal = await startDevServer({ port, uiPort: 0, namespace: 'default', headless: true });
+      await s.startWorker();
+      await expect
+        .poll(async () => (await sApi.messages.counts.query({ endpointId: endpoint.id })).archived, {
+          timeout: 60_000,
+          interval: 500,
+        })
+        .toBe(40);
+      const rows = await s.database.db.select().from(messages).where(eq(messages.endpointId, endpoint.id));
+      expect(rows).toHaveLength(40);
+      expect(new Set(rows.map((r) => r.externalId)).size).toBe(40);
     } finally {
-      await dead.close();
+      await s.close();
+      await temporal.stop();
     }
   });
 
@@ -158,44 +186,90 @@ describe('no 200 before durability', () => {
     expect(res.headers.get('retry-after')).toBeTruthy();
     await s.close().catch(() => {});
   });
+
+  it('backlog bound reached: 503 with Retry-After, nothing lost, acks resume once it drains', async () => {
+    const s = await startStack({
+      db: 'pglite',
+      worker: false,
+      env: { BACKLOG_TENANT_MAX_MESSAGES: '20' },
+    });
+    try {
+      const t = await s.newTenant();
+      const sApi = adminClient(s.baseUrl, t.adminKey);
+      const { endpoint, secret } = await sApi.endpoints.create.mutate({
+        name: 'bounded',
+        authMode: 'bearer',
+      });
+      for (let i = 0; i < 20; i++) {
+        const res = await postBearer(endpoint.url, secret, samplePayload({ external_id: `b-${i}` }));
+        expect(res.status).toBe(200);
+      }
+      const refused = await postBearer(endpoint.url, secret, samplePayload({ external_id: 'b-20' }));
+      expect(refused.status).toBe(503);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('backlog_full');
+      const counts = await sApi.messages.counts.query({});
+      expect(counts.backlog.messages).toBe(20);
+      expect(counts.backlog.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
+
+      await s.startWorker();
+      await expect
+        .poll(async () => (await sApi.messages.counts.query({})).archived, { timeout: 60_000, interval: 300 })
+        .toBe(20);
+      await expect
+        .poll(
+          async () => (await postBearer(endpoint.url, secret, samplePayload({ external_id: 'b-20' }))).status,
+          {
+            timeout: 10_000,
+            interval: 300,
+          },
+        )
+        .toBe(200);
+      await expect
+        .poll(async () => (await sApi.messages.counts.query({})).archived, { timeout: 30_000, interval: 300 })
+        .toBe(21);
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe('a validation failure in the workflow is never a silent drop', () => {
   it('leaves a failed row with the reason and an audit entry; the producer can then send again', async () => {
     const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'direct', authMode: 'bearer' });
-    // Bytes the HTTP app would refuse, started directly: what a schema change or a bad
-    // reprocess looks like to the workflow.
+    // Bytes the HTTP app would refuse, committed as a receipt directly: what a schema change or
+    // a bad reprocess looks like to the workflow. The relay's sweep starts it.
     const raw = Buffer.from('{"external_id":"bad"}');
     const messageId = messageIdFor(endpoint.id, 'bad');
-    const workflowId = archiveWorkflowId(endpoint.id, 'bad');
-    const handle = await stack.deps.temporal.workflow.start('archiveMessage', {
-      taskQueue: stack.taskQueue,
-      workflowId,
-      args: [
-        {
-          tenantId,
-          endpointId: endpoint.id,
-          messageId,
-          workflowId,
-          externalId: 'bad',
-          authMode: 'bearer',
-          requestId: 'req-1',
-          receivedAt: new Date().toISOString(),
-          sourceIp: null,
-          raw: {
-            sha256: createHash('sha256').update(raw).digest('hex'),
-            size: raw.length,
-            inlineBase64: raw.toString('base64'),
-          },
-        },
-      ],
+    await stack.database.db.insert(ingestReceipts).values({
+      id: messageId,
+      tenantId,
+      endpointId: endpoint.id,
+      externalId: 'bad',
+      raw,
+      rawSha256: createHash('sha256').update(raw).digest('hex'),
+      rawSize: raw.length,
+      authMode: 'bearer',
+      receivedAt: new Date(),
+      requestId: 'req-1',
+      retentionDays: 30,
+      workflowId: archiveWorkflowId(endpoint.id, 'bad'),
     });
-    await expect(handle.result()).rejects.toThrow();
+    await expect
+      .poll(async () => (await api.messages.get.query({ id: messageId }).catch(() => null))?.status, {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBe('failed');
     const msg = await api.messages.get.query({ id: messageId });
-    expect(msg.status).toBe('failed');
     expect(msg.error).toMatch(/ValidationError/);
     const audits = await stack.database.db.select().from(auditLog).where(eq(auditLog.targetId, messageId));
     expect(audits.map((a) => a.action)).toContain('message.failed');
+    const [receipt] = await stack.database.db
+      .select()
+      .from(ingestReceipts)
+      .where(eq(ingestReceipts.id, messageId));
+    expect(receipt?.state).toBe('failed');
 
     // A failed message is not a duplicate: the producer's valid resend is archived in its place.
     const resend = (await (
@@ -209,6 +283,75 @@ describe('a validation failure in the workflow is never a silent drop', () => {
 });
 
 describe('nothing acknowledged is lost', () => {
+  it('the server SIGKILLed after receipts committed, before their workflows started: all archived, once', async () => {
+    // A server whose Temporal is unreachable commits receipts and acks, but can start nothing;
+    // it then dies. The surviving instance's relay (this stack's) finds and starts every one.
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: inject('databaseUrl'),
+        TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+        PORT: String(port),
+        MASTER_KEY: stack.masterKey,
+        DATA_DIR: path.join(stack.dir, 'killed-server'),
+        WORM_DIR: stack.wormDir,
+        RELAY_GRACE_MS: '500',
+        LOG_LEVEL: 'error',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    try {
+      await expect
+        .poll(
+          () =>
+            fetch(`http://127.0.0.1:${port}/healthz`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          {
+            timeout: 60_000,
+            interval: 250,
+          },
+        )
+        .toBe(200);
+      const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'orphans', authMode: 'hmac' });
+      const url = endpoint.url.replace(stack.baseUrl, `http://127.0.0.1:${port}`);
+      const total = 30;
+      const responses = await Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          postHmac(url, secret, samplePayload({ external_id: `orphan-${i}` })),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(total).fill(200));
+      child.kill('SIGKILL');
+      await expect
+        .poll(
+          async () =>
+            (
+              await stack.database.db
+                .select({ id: messages.id })
+                .from(messages)
+                .where(and(eq(messages.endpointId, endpoint.id), eq(messages.status, 'archived')))
+            ).length,
+          { timeout: 60_000, interval: 500 },
+        )
+        .toBe(total);
+      const rows = await stack.database.db
+        .select()
+        .from(messages)
+        .where(eq(messages.endpointId, endpoint.id));
+      expect(rows).toHaveLength(total);
+      const receipts = await stack.database.db
+        .select()
+        .from(ingestReceipts)
+        .where(eq(ingestReceipts.endpointId, endpoint.id));
+      expect(receipts.every((r) => r.state === 'archived')).toBe(true);
+    } finally {
+      await stopChild(child, 0);
+    }
+  }, 120_000);
+
   it('a worker killed (SIGKILL) mid-burst: every acknowledged message ends archived, once', async () => {
     await stack.stopWorker();
     const env = {

@@ -21,12 +21,39 @@ const retry = {
   nonRetryableErrorTypes: Object.values(NON_RETRYABLE),
 };
 
-// These steps are short (database rows, objects up to 10 MB), so they run as local activities:
-// executed by the worker that runs the workflow task and recorded in its completion, with no
-// extra round trips through the Temporal server per step. That is what lets one worker archive
-// hundreds of messages a second. Same retries, same idempotence; a dead worker's workflow task
-// times out and another worker re-runs the step.
-const acts = proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+// The archive steps are short (database rows, objects up to 10 MB), so they run first as local
+// activities: executed by the worker that runs the workflow task, with no round trips through
+// the Temporal server per step. But a local activity holds its workflow task (and the worker's
+// slot) while it runs and between quick retries, so a dependency's outage would freeze every
+// slot: local attempts are few and short, any backoff over a second becomes a workflow timer,
+// and after them the step continues as a regular activity, whose retries the server schedules
+// without holding anything on the worker. Same activity, idempotent either way.
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '1 second',
+  retry: { ...retry, maximumAttempts: 3 },
+});
+const remote = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+type StepName = 'prepare' | 'seal' | 'settleDuplicate' | 'markAttachmentFailed' | 'recordFailure';
+
+async function step<K extends StepName>(
+  name: K,
+  ...args: Parameters<Activities[K]>
+): Promise<Awaited<ReturnType<Activities[K]>>> {
+  const call = (acts: typeof local) =>
+    (acts[name] as unknown as (...a: typeof args) => ReturnType<Activities[K]>)(...args);
+  try {
+    return await call(local);
+  } catch (err) {
+    if (isPermanent(err)) throw err;
+    log.warn('archive step still failing after its local attempts; continuing as a regular activity', {
+      step: name,
+      messageId: args[0].messageId,
+    });
+    return await call(remote);
+  }
+}
 
 const DEFAULT_FETCH_ATTEMPTS = 10;
 const PARALLEL_FETCHES = 4;
@@ -47,16 +74,14 @@ function setStatus(status: 'duplicate' | 'failed'): void {
 
 export async function archiveMessage(input: ArchiveMessageInput): Promise<ArchiveOutcome> {
   try {
-    await acts.validate(input);
-    const persisted = await acts.persist(input);
-    if (persisted.duplicate && (persisted.conflict || persisted.alreadyArchived)) {
+    const prepared = await step('prepare', input);
+    if (prepared.duplicate && (prepared.conflict || prepared.alreadyArchived)) {
+      await step('settleDuplicate', input);
       setStatus('duplicate');
-      return { outcome: 'duplicate', messageId: input.messageId, conflict: persisted.conflict };
+      return { outcome: 'duplicate', messageId: input.messageId, conflict: prepared.conflict };
     }
-    const { inline, urlOrdinals } = await acts.storeInlineAttachments(input);
-    const failed = await fetchUrlAttachments(input, urlOrdinals);
-    const { manifestKey } = await acts.commitWorm(input);
-    await acts.markArchived(input, manifestKey);
+    const failed = await fetchUrlAttachments(input, prepared.urlOrdinals);
+    const { manifestKey } = await step('seal', input);
     // One upsert at the end: each one is a history event and a visibility write on the Temporal
     // server, the bottleneck of the whole pipeline. Runs still in flight show 'received' (set at
     // start); the messages row has the fine-grained status.
@@ -64,20 +89,26 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
       { key: SA_STATUS, value: 'archived' },
       {
         key: SA_ATTACHMENTS,
-        value: failed > 0 ? 'fetch_failed' : inline + urlOrdinals.length > 0 ? 'stored' : 'none',
+        value:
+          failed > 0 ? 'fetch_failed' : prepared.inline + prepared.urlOrdinals.length > 0 ? 'stored' : 'none',
       },
     ]);
     return { outcome: 'archived', messageId: input.messageId, manifestKey };
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     if (cause instanceof ApplicationFailure && cause.nonRetryable) {
-      // Never a silent drop: the row and the audit log say failed, and why.
+      // Never a silent drop: the row, the receipt and the audit log say failed, and why.
       log.warn('message failed permanently', { messageId: input.messageId, type: cause.type });
-      await acts.recordFailure(input, `${cause.type ?? 'Error'}: ${cause.message}`);
+      await step('recordFailure', input, `${cause.type ?? 'Error'}: ${cause.message}`);
       setStatus('failed');
     }
     throw err;
   }
+}
+
+function isPermanent(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
 }
 
 /** Fetches URL attachments a few at a time; returns how many ended fetch_failed. */
@@ -93,7 +124,7 @@ async function fetchUrlAttachments(input: ArchiveMessageInput, ordinals: number[
         if (!(err instanceof ActivityFailure)) throw err;
         failed++;
         const reason = err.cause?.message ?? err.message;
-        await acts.markAttachmentFailed(input, ordinal, reason);
+        await step('markAttachmentFailed', input, ordinal, reason);
       }
     }
   };

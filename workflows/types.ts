@@ -1,31 +1,19 @@
 // The workflow's input and results. Plain data only: this file is imported by workflow code.
 
-/** Where the exact bytes received are: inline (small bodies) or a claim-check WORM object. */
-export interface RawBodyRef {
-  sha256: string;
-  size: number;
-  /** base64 of the raw body, for bodies up to INLINE_BODY_MAX_BYTES. */
-  inlineBase64?: string;
-  /** WORM key of the raw body, stored before the workflow started (claim check). */
-  claimCheckKey?: string;
-}
-
+/**
+ * A reference to one ingest receipt, not the message: the exact bytes, the request's context and
+ * the retention fixed at receipt are read from the receipt row by the activities, so the
+ * workflow history never carries a body (Temporal payloads warn at 256 KB and fail at 2 MB).
+ */
 export interface ArchiveMessageInput {
+  /** The message id, which is also the receipt's id. */
+  messageId: string;
   tenantId: string;
   endpointId: string;
-  messageId: string;
-  workflowId: string;
   externalId: string;
-  authMode: 'bearer' | 'hmac';
-  requestId: string;
-  receivedAt: string;
-  sourceIp: string | null;
-  raw: RawBodyRef;
-  /**
-   * The tenant's retention when the message was received: every object of the message is sealed
-   * until receivedAt + this. Fixed at receipt, so a later policy change can't shorten it.
-   */
-  retentionDays?: number;
+  workflowId: string;
+  /** SHA-256 of the exact bytes received: the activities refuse a receipt that doesn't match. */
+  rawSha256: string;
   /** Attempts per URL attachment before it is recorded as fetch_failed (FETCH_MAX_ATTEMPTS). */
   fetchMaxAttempts?: number;
 }

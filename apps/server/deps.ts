@@ -6,7 +6,10 @@ import type { Config } from '../../lib/config';
 import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
 import type { WormStore } from '../../worm/store';
+import type { Backlog } from './ingest/backlog';
 import type { RateLimiter } from './ingest/rate-limit';
+import type { ReceiptWriter } from './ingest/receipt-writer';
+import type { Relay } from './relay/relay';
 
 export interface ServerDeps {
   config: Config;
@@ -16,4 +19,9 @@ export interface ServerDeps {
   temporal: Client;
   worm: WormStore;
   rateLimiter: RateLimiter;
+  /** Group-committed receipt inserts: the ack's one durable write. */
+  receipts: ReceiptWriter;
+  /** Starts the workflow of every receipt, crash-safely. */
+  relay: Relay;
+  backlog: Backlog;
 }

@@ -9,7 +9,13 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { attachmentFetchSettings, closeServer, listen, openRateLimiter } from '../../apps/runtime';
+import {
+  attachmentFetchSettings,
+  closeServer,
+  listen,
+  openIngestPipeline,
+  openRateLimiter,
+} from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
@@ -27,7 +33,7 @@ export type DbKind = 'postgres' | 'pglite';
 export interface StackOptions {
   db?: DbKind;
   worker?: boolean;
-  /** Point the HTTP server's Temporal client somewhere else (e.g. a dead port). */
+  /** Point the stack (server and worker) at another Temporal, e.g. a dead port or its own dev server. */
   temporalAddress?: string;
   temporalNamespace?: string;
   /** Share sealed secrets with another stack on the same database. */
@@ -90,6 +96,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const temporal = new Client({ connection, namespace });
 
   const rateLimit = openRateLimiter(config, log);
+  const pipeline = openIngestPipeline(config, log, database, temporal);
   const deps: ServerDeps = {
     config,
     db: database.db,
@@ -98,7 +105,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     worm: new LocalWormStore(path.join(dir, 'worm')),
     temporal,
     rateLimiter: rateLimit.limiter,
+    receipts: pipeline.receipts,
+    relay: pipeline.relay,
+    backlog: pipeline.backlog,
   };
+  await pipeline.start();
 
   const server: Server = createHttpServer(deps);
   await listen(server, '127.0.0.1', port);
@@ -118,7 +129,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     logs,
     worker: undefined,
     async startWorker() {
-      workerConnection ??= await NativeConnection.connect({ address: inject('temporalAddress') });
+      workerConnection ??= await NativeConnection.connect({ address: temporalAddress });
       worker = await createArchiveWorker({
         connection: workerConnection,
         namespace,
@@ -141,6 +152,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await stack.stopWorker();
       await workerConnection?.close();
       await closeServer(server, 2000);
+      await pipeline.close();
       await connection.close();
       await rateLimit.close();
       await database.close();

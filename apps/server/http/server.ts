@@ -18,9 +18,11 @@ export interface HttpServerOptions {
 
 /** What the admin UI needs to know that is not behind an admin key: where Temporal Web is. */
 export function uiConfig(config: ServerDeps['config']) {
-  const configured = (config as { TEMPORAL_UI_URL?: string }).TEMPORAL_UI_URL ?? process.env.TEMPORAL_UI_URL;
   return {
-    temporalUiUrl: (configured || `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(/\/+$/, ''),
+    temporalUiUrl: (config.TEMPORAL_UI_URL ?? `http://127.0.0.1:${config.TEMPORAL_UI_PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
     namespace: config.TEMPORAL_NAMESPACE,
   };
 }

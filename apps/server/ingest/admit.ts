@@ -1,37 +1,32 @@
-// Step 8: hand the message to Temporal, durably, exactly once per (endpoint, external_id).
-// Returns only after the workflow start has returned (and, for large bodies, after the
-// claim-check object is sealed): that is what a 200 promises.
-import {
-  type Client,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdConflictPolicy,
-  WorkflowIdReusePolicy,
-} from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../../../db/client';
+// The last step of the ack: one durable receipt in the store of record (PostgreSQL), exactly one
+// per (endpoint, external_id). Its unique key decides accepted vs duplicate in the same round
+// trip, permanently; the 200 is sent only once it is committed. The workflow is started after,
+// by the relay, off the response path.
 import { recordConflict } from '../../../db/conflicts';
-import { messages } from '../../../db/schema';
+import { type ReceiptSummary, replaceFailedReceipt } from '../../../db/receipts';
+import type { AuthMode, NewIngestReceipt } from '../../../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../../../lib/ids';
-import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../../lib/temporal/search-attributes';
-import type { ArchiveMessageInput, RawBodyRef } from '../../../workflows/types';
 import { rawBodyKey, retainUntil } from '../../../worm/keys';
 import type { WormStore } from '../../../worm/store';
+import type { Relay } from '../relay/relay';
+import type { Backlog } from './backlog';
+import type { ReceiptWriter } from './receipt-writer';
 
 export interface AdmitDeps {
-  db: Db;
-  temporal: Client;
+  db: Parameters<typeof replaceFailedReceipt>[0];
+  receipts: ReceiptWriter;
+  relay: Relay;
+  backlog: Backlog;
   worm: WormStore;
-  taskQueue: string;
   inlineBodyMaxBytes: number;
-  fetchMaxAttempts: number;
-  /** How long a Temporal call may take before we answer 503 instead of hanging the producer. */
-  temporalTimeoutMs?: number;
+  /** How long the relay leaves a new receipt to its kick before the sweep starts it too. */
+  relayGraceMs: number;
 }
 
 export interface AdmitRequest {
   tenantId: string;
   endpointId: string;
-  authMode: 'bearer' | 'hmac';
+  authMode: AuthMode;
   retentionDays: number;
   externalId: string;
   raw: Buffer;
@@ -45,82 +40,68 @@ export interface AdmitResult {
   status: 'accepted' | 'duplicate';
   messageId: string;
   workflowId: string;
+  /** The receipt the answer is about: for a duplicate, the original's (its time, its hash). */
+  receipt: ReceiptSummary;
 }
 
 export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<AdmitResult> {
+  deps.backlog.check(req.tenantId, req.raw.length);
   const messageId = messageIdFor(req.endpointId, req.externalId);
   const workflowId = archiveWorkflowId(req.endpointId, req.externalId);
-  const conflictInput = { ...req, messageId, raw: { sha256: req.rawSha256, size: req.raw.length } };
 
-  // Permanent dedup, beyond Temporal's retention. A failed message may be sent again.
-  const [stored] = await deps.db
-    .select({ rawSha256: messages.rawSha256, status: messages.status })
-    .from(messages)
-    .where(and(eq(messages.endpointId, req.endpointId), eq(messages.externalId, req.externalId)))
-    .limit(1);
-  if (stored && stored.status !== 'failed') {
-    if (stored.rawSha256 !== req.rawSha256)
-      await recordConflict(deps.db, conflictInput, stored.rawSha256, 'ingest');
-    return { status: 'duplicate', messageId, workflowId };
-  }
-
-  const raw: RawBodyRef = { sha256: req.rawSha256, size: req.raw.length };
+  const row: NewIngestReceipt = {
+    id: messageId,
+    tenantId: req.tenantId,
+    endpointId: req.endpointId,
+    externalId: req.externalId,
+    rawSha256: req.rawSha256,
+    rawSize: req.raw.length,
+    authMode: req.authMode,
+    receivedAt: req.receivedAt,
+    requestId: req.requestId,
+    sourceIp: req.sourceIp,
+    retentionDays: req.retentionDays,
+    workflowId,
+    nextRelayAt: new Date(req.receivedAt.getTime() + deps.relayGraceMs),
+  };
   if (req.raw.length <= deps.inlineBodyMaxBytes) {
-    raw.inlineBase64 = req.raw.toString('base64');
+    row.raw = req.raw;
   } else {
-    // Claim check: Temporal payloads must stay small; the exact bytes are sealed first.
+    // Claim check: a large body is sealed first (content-addressed, so a duplicate's is the same
+    // object), and the receipt points at it.
     const put = await deps.worm.put(rawBodyKey(req.tenantId, req.rawSha256), req.raw, {
       contentType: 'application/json',
       retainUntil: retainUntil(req.receivedAt, req.retentionDays),
       expectedSha256: req.rawSha256,
     });
-    raw.claimCheckKey = put.key;
+    row.claimCheckKey = put.key;
   }
 
-  const input: ArchiveMessageInput = {
-    tenantId: req.tenantId,
-    endpointId: req.endpointId,
-    messageId,
-    workflowId,
-    externalId: req.externalId,
-    authMode: req.authMode,
-    requestId: req.requestId,
-    receivedAt: req.receivedAt.toISOString(),
-    sourceIp: req.sourceIp,
-    raw,
-    retentionDays: req.retentionDays,
-    fetchMaxAttempts: deps.fetchMaxAttempts,
+  const accepted = (): AdmitResult => {
+    deps.backlog.noteAccepted(req.tenantId, req.raw.length);
+    deps.relay.kick({ ...row, id: messageId, workflowId });
+    const receipt = {
+      id: messageId,
+      state: 'pending' as const,
+      rawSha256: req.rawSha256,
+      receivedAt: req.receivedAt,
+      requestId: req.requestId,
+    };
+    return { status: 'accepted', messageId, workflowId, receipt };
   };
-  const deadline = Date.now() + (deps.temporalTimeoutMs ?? 5000);
-  try {
-    await deps.temporal.withDeadline(deadline, () =>
-      deps.temporal.workflow.start('archiveMessage', {
-        taskQueue: deps.taskQueue,
-        workflowId,
-        args: [input],
-        // Running → duplicate; closed within retention → duplicate unless it failed.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-        memo: { rawSha256: req.rawSha256 },
-        typedSearchAttributes: [
-          { key: SA_TENANT, value: req.tenantId },
-          { key: SA_ENDPOINT, value: req.endpointId },
-          { key: SA_EXTERNAL_ID, value: req.externalId },
-          { key: SA_STATUS, value: 'received' },
-        ],
-      }),
+
+  const written = await deps.receipts.write(row);
+  if (written.inserted) return accepted();
+  const stored = written.existing;
+  // A message whose archiving failed for good may be sent again: the resend replaces it.
+  if (stored.state === 'failed' && (await replaceFailedReceipt(deps.db, row))) return accepted();
+  if (stored.rawSha256 !== req.rawSha256) {
+    await recordConflict(
+      deps.db,
+      { ...req, messageId, raw: { sha256: req.rawSha256, size: req.raw.length } },
+      stored.rawSha256,
+      'ingest',
     );
-    return { status: 'accepted', messageId, workflowId };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
-  // In flight (or recently closed): compare with the bytes the first run was started with.
-  const first = await deps.temporal.withDeadline(deadline, () =>
-    deps.temporal.workflow.getHandle(workflowId).describe(),
-  );
-  const firstSha = first.memo?.rawSha256;
-  if (typeof firstSha === 'string' && firstSha !== req.rawSha256) {
-    await recordConflict(deps.db, conflictInput, firstSha, 'ingest');
-  }
-  return { status: 'duplicate', messageId, workflowId };
+  return { status: 'duplicate', messageId, workflowId, receipt: stored };
 }

@@ -1,16 +1,16 @@
-// POST /webhooks/incoming/in/<token>: the producer-facing contract, one check per step, cheap
-// and safe checks first. Every failure is an HttpError with a stable code; anything else
-// (database, object store, Temporal down) is a 503 the producer can safely retry.
+// POST /webhooks/incoming/in/<token>: the producer-facing contract as a pipeline of small steps,
+// cheap and safe checks first. Every failure is an HttpError with a stable code; anything else
+// (database or object store down) is a 503 the producer can safely retry.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Endpoint } from '../../../db/schema';
+import type { AuthMode, Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
-import { MAX_BODY_BYTES, parsePayload } from '../../../lib/payload';
+import { MAX_BODY_BYTES, type Payload, parsePayload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
 import { HttpError, sendError, sendJson } from '../http/respond';
-import { admitMessage } from './admit';
+import { type AdmitDeps, admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
 import { clientIp } from './client-ip';
 import { checkInlineAttachmentHashes } from './inline-attachments';
@@ -20,93 +20,125 @@ import { resolveEndpoint } from './resolve-endpoint';
 
 export const INGEST_PREFIX = '/webhooks/incoming/in/';
 
+/** What the steps learn about one request, in order. */
+interface IngestState {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  receivedAt: Date;
+  ip: string | null;
+  endpoint: Endpoint;
+  retentionDays: number;
+  secret: string;
+  raw?: Buffer;
+  payload?: Payload;
+}
+
+type Step = (s: IngestState, deps: ServerDeps) => void | Promise<void>;
+
+const allowlist: Step = (s) => {
+  const list = s.endpoint.ipAllowlist;
+  if (list.length > 0 && !(s.ip && ipInCidrs(s.ip, list))) {
+    throw new HttpError(403, 'ip_not_allowed', "source IP is not in this endpoint's allowlist");
+  }
+};
+
+const bearer: Step = (s) => checkBearer(s.req.headers, s.secret);
+
+const readBody: Step = async (s) => {
+  s.raw = await readBodyCapped(s.req, MAX_BODY_BYTES);
+};
+
+const hmac: Step = (s) => checkHmac(s.req.headers, s.secret, body(s));
+
+const rate: Step = async (s, deps) => {
+  const { id, rateLimitPerSecond, rateLimitBurst } = s.endpoint;
+  const rl = await deps.rateLimiter.acquire(
+    id,
+    { ratePerSecond: rateLimitPerSecond, burst: rateLimitBurst },
+    disconnectSignal(s.res),
+  );
+  if (!rl.ok) {
+    throw new HttpError(429, 'rate_limited', 'rate limit exceeded for this endpoint; retry with backoff', {
+      'retry-after': String(rl.retryAfterSeconds),
+    });
+  }
+};
+
+const parse: Step = (s) => {
+  const parsed = parsePayload(body(s));
+  if (!parsed.ok) {
+    if (parsed.code === 'invalid_json') throw new HttpError(400, 'invalid_json', parsed.message);
+    throw new HttpError(422, 'validation_failed', parsed.message, {}, parsed.issues);
+  }
+  checkInlineAttachmentHashes(parsed.payload);
+  s.payload = parsed.payload;
+};
+
+/**
+ * The steps after resolve and allowlist, per auth mode. Bearer is checked before the body is
+ * read (an unauthenticated client never makes us buffer 10 MB); HMAC needs the body. The rate
+ * limit comes right after authentication either way: unauthenticated traffic never spends the
+ * producer's budget, and a request that will be refused is never buffered.
+ */
+const PIPELINES: Record<AuthMode, Step[]> = {
+  bearer: [bearer, rate, readBody, parse],
+  hmac: [readBody, hmac, rate, parse],
+};
+
 export function createIngestHandler(deps: ServerDeps) {
-  const { config, db, log } = deps;
-  const admitDeps = {
-    db,
-    temporal: deps.temporal,
+  const { config, log } = deps;
+  const admitDeps: AdmitDeps = {
+    db: deps.db,
+    receipts: deps.receipts,
+    relay: deps.relay,
+    backlog: deps.backlog,
     worm: deps.worm,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
-    fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
+    relayGraceMs: config.RELAY_GRACE_MS,
   };
 
-  return async function handleIngest(
-    req: IncomingMessage,
-    res: ServerResponse,
-    token: string,
-  ): Promise<void> {
+  return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
     const started = performance.now();
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     const receivedAt = new Date();
     let endpointId: string | undefined;
-    const admitRate = async (endpoint: Pick<Endpoint, 'id' | 'rateLimitPerSecond' | 'rateLimitBurst'>) => {
-      const rl = await deps.rateLimiter.acquire(
-        endpoint.id,
-        { ratePerSecond: endpoint.rateLimitPerSecond, burst: endpoint.rateLimitBurst },
-        disconnectSignal(res),
-      );
-      if (!rl.ok) {
-        throw new HttpError(
-          429,
-          'rate_limited',
-          'rate limit exceeded for this endpoint; retry with backoff',
-          {
-            'retry-after': String(rl.retryAfterSeconds),
-          },
-        );
-      }
-    };
     try {
       if (req.method !== 'POST')
         throw new HttpError(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
-      const { endpoint, retentionDays } = await resolveEndpoint(db, token);
+      const { endpoint, retentionDays } = await resolveEndpoint(deps.db, token);
       endpointId = endpoint.id;
+      const s: IngestState = {
+        req,
+        res,
+        requestId,
+        receivedAt,
+        ip: clientIp(req, config.TRUSTED_PROXIES),
+        endpoint,
+        retentionDays,
+        secret: endpointSecret(deps.secretBox, endpoint),
+      };
+      for (const step of [allowlist, ...PIPELINES[endpoint.authMode]]) await step(s, deps);
 
-      const ip = clientIp(req, config.TRUSTED_PROXIES);
-      if (endpoint.ipAllowlist.length > 0 && !(ip && ipInCidrs(ip, endpoint.ipAllowlist))) {
-        throw new HttpError(403, 'ip_not_allowed', "source IP is not in this endpoint's allowlist");
-      }
-
-      const secret = endpointSecret(deps.secretBox, endpoint);
-      // Bearer can be checked before the body is read: an unauthenticated client never
-      // gets us to buffer 10 MB.
-      if (endpoint.authMode === 'bearer') {
-        checkBearer(req.headers, secret);
-        // Before the body: a request that will be refused never makes us buffer it.
-        await admitRate(endpoint);
-      }
-      const raw = await readBodyCapped(req, MAX_BODY_BYTES);
-      if (endpoint.authMode === 'hmac') {
-        checkHmac(req.headers, secret, raw);
-        // After the signature: unauthenticated traffic never spends the producer's budget.
-        await admitRate(endpoint);
-      }
-
-      const parsed = parsePayload(raw);
-      if (!parsed.ok) {
-        if (parsed.code === 'invalid_json') throw new HttpError(400, 'invalid_json', parsed.message);
-        throw new HttpError(422, 'validation_failed', parsed.message, {}, parsed.issues);
-      }
-      checkInlineAttachmentHashes(parsed.payload);
-
+      const raw = body(s);
+      const externalId = s.payload!.external_id;
       const result = await admitMessage(admitDeps, {
         tenantId: endpoint.tenantId,
         endpointId: endpoint.id,
         authMode: endpoint.authMode,
         retentionDays,
-        externalId: parsed.payload.external_id,
+        externalId,
         raw,
         rawSha256: sha256Hex(raw),
         requestId,
         receivedAt,
-        sourceIp: ip,
+        sourceIp: s.ip,
       });
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
-        external_id: parsed.payload.external_id,
+        external_id: externalId,
         workflow_id: result.workflowId,
       });
       log.info(
@@ -132,6 +164,11 @@ export function createIngestHandler(deps: ServerDeps) {
       if (httpErr.status === 413) discardRestThenClose(req);
     }
   };
+}
+
+function body(s: IngestState): Buffer {
+  if (!s.raw) throw new Error('ingest pipeline: a step needs the body before it was read');
+  return s.raw;
 }
 
 /**

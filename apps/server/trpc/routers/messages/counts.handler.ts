@@ -1,9 +1,13 @@
 import { and, count, eq, type SQL } from 'drizzle-orm';
+import { backlogByTenant } from '../../../../../db/receipts';
 import { messageStatusEnum, messages } from '../../../../../db/schema';
 import type { TenantContext } from '../../trpc';
 import type { MessageCountsInput } from './counts.schema';
 
-/** Messages by status, for the tenant or one of its endpoints. */
+/**
+ * Messages by status, for the tenant or one of its endpoints, and the backlog: acknowledged
+ * receipts not yet archived (a message is counted by status only once its row is written).
+ */
 export async function messageCountsHandler({
   ctx,
   input,
@@ -23,5 +27,16 @@ export async function messageCountsHandler({
     number
   >;
   for (const r of rows) counts[r.status] = Number(r.n);
-  return { ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  const [backlog] = await backlogByTenant(ctx.db, ctx.principal.tenantId, input.endpointId);
+  const oldest = backlog?.oldestReceivedAt ?? null;
+  return {
+    ...counts,
+    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    backlog: {
+      messages: backlog?.messages ?? 0,
+      bytes: backlog?.bytes ?? 0,
+      oldestReceivedAt: oldest?.toISOString() ?? null,
+      oldestAgeSeconds: oldest ? Math.max(0, Math.round((Date.now() - oldest.getTime()) / 1000)) : null,
+    },
+  };
 }

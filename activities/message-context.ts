@@ -1,0 +1,100 @@
+// What every archive step works from: the receipt the ack committed, with its exact bytes read
+// back (inline, or the claim-check object) and proven to be the bytes the HTTP app hashed.
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Db } from '../db/client';
+import { loadReceipt } from '../db/receipts';
+import type { IngestReceipt } from '../db/schema';
+import { sha256Hex } from '../lib/crypto';
+import { parsePayload } from '../lib/payload';
+import { type ArchiveMessageInput, NON_RETRYABLE } from '../workflows/types';
+import type { WormStore } from '../worm/store';
+
+/** The message's identity and request context, as recorded at receipt. */
+export interface MessageContext {
+  tenantId: string;
+  endpointId: string;
+  messageId: string;
+  workflowId: string;
+  externalId: string;
+  authMode: IngestReceipt['authMode'];
+  requestId: string;
+  /** ISO 8601. */
+  receivedAt: string;
+  sourceIp: string | null;
+  retentionDays: number;
+  raw: { sha256: string; size: number };
+}
+
+/** The receipt behind a workflow input, without its bytes (enough to record a failure). */
+export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
+  const receipt = await loadReceipt(db, input.messageId);
+  if (!receipt) {
+    throw ApplicationFailure.nonRetryable(`no ingest receipt ${input.messageId}`, NON_RETRYABLE.integrity);
+  }
+  const ctx: MessageContext = {
+    tenantId: receipt.tenantId,
+    endpointId: receipt.endpointId,
+    messageId: receipt.id,
+    workflowId: receipt.workflowId,
+    externalId: receipt.externalId,
+    authMode: receipt.authMode,
+    requestId: receipt.requestId,
+    receivedAt: receipt.receivedAt.toISOString(),
+    sourceIp: receipt.sourceIp,
+    retentionDays: receipt.retentionDays,
+    raw: { sha256: receipt.rawSha256, size: receipt.rawSize },
+  };
+  return { receipt, ctx };
+}
+
+/** The context plus the exact bytes received and the message JSON the archive is made from. */
+export async function loadMessageContext(db: Db, worm: WormStore, input: ArchiveMessageInput) {
+  const { receipt, ctx } = await loadReceiptContext(db, input);
+  if (receipt.rawSha256 !== input.rawSha256) {
+    throw ApplicationFailure.nonRetryable(
+      `receipt ${receipt.id} holds ${receipt.rawSha256}, the workflow was started for ${input.rawSha256}`,
+      NON_RETRYABLE.integrity,
+    );
+  }
+  const raw = await readRawBytes(worm, receipt);
+  // A source preset's delivery was mapped to the message at the door; otherwise the body is it.
+  const message = receipt.payload ?? raw;
+  return { ctx, raw, message };
+}
+
+async function readRawBytes(worm: WormStore, receipt: IngestReceipt): Promise<Buffer> {
+  let bytes: Buffer;
+  if (receipt.raw) {
+    bytes = receipt.raw;
+  } else if (receipt.claimCheckKey) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await worm.get(receipt.claimCheckKey)) chunks.push(chunk as Buffer);
+    bytes = Buffer.concat(chunks);
+  } else {
+    throw ApplicationFailure.nonRetryable(
+      `receipt ${receipt.id} has neither inline bytes nor a claim check`,
+      NON_RETRYABLE.integrity,
+    );
+  }
+  const actual = sha256Hex(bytes);
+  if (actual !== receipt.rawSha256) {
+    throw ApplicationFailure.nonRetryable(
+      `raw body hash mismatch: expected ${receipt.rawSha256}, got ${actual}`,
+      NON_RETRYABLE.integrity,
+    );
+  }
+  return bytes;
+}
+
+/** Parses the message with the same schema as the HTTP app; a refusal is final. */
+export function parseOrFail(bytes: Uint8Array) {
+  const result = parsePayload(bytes);
+  if (!result.ok) {
+    const detail =
+      result.code === 'validation_failed'
+        ? `: ${result.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
+        : '';
+    throw ApplicationFailure.nonRetryable(`${result.message}${detail}`, NON_RETRYABLE.validation);
+  }
+  return result;
+}

@@ -1,0 +1,104 @@
+// The bound on what has been acknowledged but not yet archived. Acks run at database speed and
+// archiving at Temporal's, so a sustained excess would otherwise grow without limit; beyond the
+// bound the ack answers 503 with Retry-After (the producer retries, nothing is lost).
+//
+// The figures come from the receipts table, re-read every `refreshMs` (one aggregate over a
+// partial index), plus what this process accepted since: so the bound holds across server
+// instances to within one refresh interval of their combined traffic.
+import type { Db } from '../../../db/client';
+import { backlogByTenant } from '../../../db/receipts';
+import type { Logger } from '../../../lib/logger';
+import { HttpError } from '../http/respond';
+
+export interface BacklogLimits {
+  maxMessages: number;
+  maxBytes: number;
+  tenantMaxMessages: number;
+  tenantMaxBytes: number;
+}
+
+interface Figures {
+  messages: number;
+  bytes: number;
+}
+
+export class Backlog {
+  private total: Figures = { messages: 0, bytes: 0 };
+  private perTenant = new Map<string, Figures>();
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly limits: BacklogLimits,
+    private readonly log: Logger,
+    private readonly refreshMs = 500,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh();
+    const loop = () => {
+      this.timer = setTimeout(() => {
+        this.refreshing = this.refresh().finally(loop);
+      }, this.refreshMs);
+      this.timer.unref();
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.refreshing;
+  }
+
+  /** Throws 503 `backlog_full` when one more message of `bytes` would pass a bound. */
+  check(tenantId: string, bytes: number): void {
+    const tenant = this.perTenant.get(tenantId) ?? { messages: 0, bytes: 0 };
+    const l = this.limits;
+    const full =
+      this.total.messages + 1 > l.maxMessages ||
+      this.total.bytes + bytes > l.maxBytes ||
+      tenant.messages + 1 > l.tenantMaxMessages ||
+      tenant.bytes + bytes > l.tenantMaxBytes;
+    if (full) {
+      throw new HttpError(
+        503,
+        'backlog_full',
+        'the archive is catching up with acknowledged messages; retry later',
+        { 'retry-after': '5' },
+      );
+    }
+  }
+
+  /** Counts a message accepted by this process until the next refresh sees its receipt. */
+  noteAccepted(tenantId: string, bytes: number): void {
+    add(this.total, bytes);
+    const tenant = this.perTenant.get(tenantId) ?? { messages: 0, bytes: 0 };
+    add(tenant, bytes);
+    this.perTenant.set(tenantId, tenant);
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const rows = await backlogByTenant(this.db);
+      const perTenant = new Map<string, Figures>();
+      const total = { messages: 0, bytes: 0 };
+      for (const r of rows) {
+        perTenant.set(r.tenantId, { messages: r.messages, bytes: r.bytes });
+        total.messages += r.messages;
+        total.bytes += r.bytes;
+      }
+      this.perTenant = perTenant;
+      this.total = total;
+    } catch (err) {
+      // Keep the last figures: the database being down already fails the acks themselves.
+      this.log.debug({ err }, 'backlog refresh failed');
+    }
+  }
+}
+
+function add(f: Figures, bytes: number): void {
+  f.messages += 1;
+  f.bytes += bytes;
+}
