@@ -33,6 +33,7 @@ if (!temporalAddress) {
     uiPort: config.TEMPORAL_UI_PORT,
     namespace: config.TEMPORAL_NAMESPACE,
     dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+    tuned: config.TEMPORAL_DEV_TUNING,
   });
   temporalAddress = devServer.address;
 }

@@ -37,6 +37,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('webhook-archive'),
   TEMPORAL_CLI: z.string().optional(),
+  // The embedded dev server's dynamic-config levers (lib/temporal/dev-server.ts); off for comparison.
+  TEMPORAL_DEV_TUNING: booleanFlag.default(true),
   // Where operators open Temporal Web (links in the UI); defaults to the dev server's UI port.
   TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   MASTER_KEY: z

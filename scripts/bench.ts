@@ -1,8 +1,12 @@
-// Ingest benchmark (issue 3): HMAC-signed 1 KB messages over many endpoints at a fixed
-// concurrency against the embedded stack (scripts/start's configuration, in a temp DATA_DIR),
-// and, in the same run, a bare Node server that only reads the body and checks the HMAC.
+// Ingest benchmark: HMAC-signed 1 KB messages over many endpoints at a fixed concurrency
+// against the whole stack (scripts/start's configuration in a temp DATA_DIR; with
+// `--database postgres`, a fresh database on the machine's PostgreSQL instead of PGlite), and,
+// in the same run, the baselines: a bare Node server that only reads the body and checks the
+// HMAC (the ack's ceiling), bare workflow starts, and no-op workflows shaped like archiveMessage
+// run by one worker on the same dev server (the end-to-end ceiling).
 //
-//   node --import tsx scripts/bench.ts [--messages 4000] [--concurrency 32] [--endpoints 20]
+//   node --import tsx scripts/bench.ts [--messages 2000] [--concurrency 64] [--endpoints 20]
+//                                      [--database embedded|postgres]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +22,10 @@ import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
 
 const { values: args } = parseArgs({
   options: {
-    messages: { type: 'string', default: '4000' },
-    concurrency: { type: 'string', default: '32' },
+    messages: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '64' },
     endpoints: { type: 'string', default: '20' },
+    database: { type: 'string', default: 'embedded' },
   },
 });
 const total = Number(args.messages);
@@ -73,10 +78,13 @@ const [port, temporalPort, uiPort, basePort] = await Promise.all([
   freePort(),
   freePort(),
 ]);
+const pgAdminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const pgDb = args.database === 'postgres' ? `wa_bench_${Date.now()}` : undefined;
+if (pgDb) await adminSql(`CREATE DATABASE ${pgDb}`);
 console.log(
-  `# ${total} messages of 1 KB, concurrency ${concurrency}, ${endpointCount} HMAC endpoints, 2-core machine`,
+  `# ${total} messages of 1 KB, concurrency ${concurrency}, ${endpointCount} HMAC endpoints, 2-core machine, database ${pgDb ? 'PostgreSQL' : 'PGlite (embedded)'}`,
 );
-console.log('# starting the embedded stack (Temporal dev server, PGlite, local WORM store)...');
+console.log('# starting the stack (Temporal dev server, local WORM store)...');
 const system = spawn(
   process.execPath,
   [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'apps/main.ts'],
@@ -89,6 +97,7 @@ const system = spawn(
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       LOG_LEVEL: 'warn',
+      ...(pgDb ? { DATABASE_URL: pgAdminUrl.replace(/\/[^/]*$/, `/${pgDb}`) } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
@@ -203,6 +212,34 @@ try {
   }
   const e2eSeconds = (performance.now() - t0) / 1000;
 
+  // --- ceiling 3: no-op workflows of archiveMessage's shape, one worker, same dev server -----
+  const ceiling = await new Promise<{ perSecond: number }>((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'scripts/bench/noop-ceiling.ts',
+        '--address',
+        `127.0.0.1:${temporalPort}`,
+        '--workflows',
+        String(total),
+        '--concurrency',
+        '128',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0) resolve(JSON.parse(line));
+      else reject(new Error(`noop ceiling exited ${code}: ${out}`));
+    });
+  });
+
   console.log('');
   report('baseline (read + HMAC only)', base);
   console.log(
@@ -212,10 +249,27 @@ try {
   console.log(
     `${'archive: end-to-end'.padEnd(28)} ${(archived / e2eSeconds).toFixed(0).padStart(7)} archived/s (${archived} archived in ${e2eSeconds.toFixed(1)} s, acks included)`,
   );
+  console.log(
+    `${'no-op workflow ceiling'.padEnd(28)} ${ceiling.perSecond.toFixed(0).padStart(7)} workflows/s (archiveMessage's shape, no-op activities, one worker)`,
+  );
   console.log(`${'ratio ack/baseline'.padEnd(28)} ${(ours.perSecond / base.perSecond).toFixed(3)}`);
   console.log(`${'ratio ack/temporal starts'.padEnd(28)} ${(ours.perSecond / startsPerSecond).toFixed(3)}`);
+  console.log(
+    `${'ratio e2e/no-op ceiling'.padEnd(28)} ${(archived / e2eSeconds / ceiling.perSecond).toFixed(3)}`,
+  );
 } finally {
   if (baseline) await stopChild(baseline);
   await stopChild(system, 30_000);
   rmSync(dataDir, { recursive: true, force: true });
+  if (pgDb) await adminSql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+}
+
+async function adminSql(statement: string): Promise<void> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(statement);
+  } finally {
+    await sql.end();
+  }
 }
