@@ -57,6 +57,15 @@ describe('scripts/admin messages search|verify|download', () => {
   });
   afterAll(() => stack?.close());
 
+  it('counts messages by status and shows the backlog', async () => {
+    const human = await cli('messages', 'counts');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/archived:\s+1/);
+    expect(human.stdout).toMatch(/backlog:\s+0 acknowledged, not yet archived/);
+    const json = await cli('messages', 'counts', '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ archived: 1, total: 1, backlog: { messages: 0, bytes: 0 } });
+  });
+
   it('searches by text and by extra field', async () => {
     const r = await cli('messages', 'search', '--q', 'zebrafish');
     expect(r.code, r.stderr).toBe(0);

@@ -72,6 +72,29 @@ function parseExtra(raw: string | undefined): ExtraFilter | undefined {
 
 export const messageCommands: Command[] = [
   {
+    name: 'messages counts',
+    args: [],
+    options: ['endpoint'],
+    async run(ctx) {
+      const c = await ctx.api.messages.counts.query({ endpointId: ctx.opts.endpoint });
+      if (ctx.json) return ctx.out(toJson(c));
+      const b = c.backlog;
+      ctx.out(
+        keyValues([
+          ['total', String(c.total)],
+          ['archived', String(c.archived)],
+          ['in progress', String(c.received + c.stored)],
+          ['failed', String(c.failed)],
+          ['backlog', `${b.messages} acknowledged, not yet archived (${formatBytes(b.bytes)})`],
+          [
+            'oldest waiting',
+            b.oldestReceivedAt ? `${b.oldestReceivedAt} (${b.oldestAgeSeconds} s ago)` : '-',
+          ],
+        ]),
+      );
+    },
+  },
+  {
     name: 'messages list',
     args: [],
     options: ['endpoint', 'limit', 'cursor'],

@@ -20,7 +20,7 @@ import {
 import { validateAllowlist } from '../lib/cidr';
 import { curlExample, pythonExample } from '../lib/examples';
 import { setFlash } from '../lib/flash';
-import { authModeLabel, formatCount } from '../lib/format';
+import { authModeLabel, formatCount, formatRelative } from '../lib/format';
 import { Link, navigate, withQuery } from '../router';
 import { type Endpoint, type EndpointDetail, errorMessage, isNotFound, useTRPC } from '../trpc';
 import { ENDPOINT_CRUMBS } from './endpoints';
@@ -412,9 +412,17 @@ function ActivityPanel({ endpoint }: { endpoint: EndpointDetail }) {
             <dt>Archived</dt>
             <dd>{formatCount(counts.data.archived)}</dd>
           </div>
-          <div>
-            <dt>In progress</dt>
-            <dd>{formatCount(counts.data.received + counts.data.stored)}</dd>
+          <div title="Acknowledged with a 200, not yet archived">
+            <dt>Backlog</dt>
+            <dd>{formatCount(counts.data.backlog.messages)}</dd>
+          </div>
+          <div title="When the oldest message still waiting to be archived was received">
+            <dt>Oldest waiting</dt>
+            <dd>
+              {counts.data.backlog.oldestReceivedAt
+                ? formatRelative(counts.data.backlog.oldestReceivedAt)
+                : '—'}
+            </dd>
           </div>
           <div>
             <dt>Failed</dt>
