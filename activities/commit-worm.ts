@@ -5,10 +5,9 @@ import { asc, eq } from 'drizzle-orm';
 import { attachments, endpoints, messageColumns, messages } from '../db/schema';
 import { canonicalJson } from '../lib/canonical-json';
 import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/keys';
+import { MANIFEST_VERSION, manifestBytes } from '../worm/manifest';
 import type { ActivityDeps } from './deps';
 import type { MessageContext } from './message-context';
-
-export const MANIFEST_VERSION = 1;
 
 export async function commitWorm(
   { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
@@ -50,7 +49,7 @@ export async function commitWorm(
     .where(eq(attachments.messageId, input.messageId))
     .orderBy(asc(attachments.ordinal));
 
-  const manifest = canonicalJson({
+  const manifest = manifestBytes({
     manifest_version: MANIFEST_VERSION,
     tenant_id: input.tenantId,
     endpoint: { id: input.endpointId, name: endpoint?.name ?? null, auth_mode: input.authMode },
@@ -77,7 +76,7 @@ export async function commitWorm(
       provenance: a.provenance,
     })),
   });
-  const put = await worm.put(manifestKey(input.tenantId, input.messageId), Buffer.from(manifest), {
+  const put = await worm.put(manifestKey(input.tenantId, input.messageId), manifest, {
     ...opts,
     contentType: 'application/json',
   });

@@ -63,7 +63,11 @@ describe('scripts/admin messages search|verify|download', () => {
     expect(human.stdout).toMatch(/archived:\s+1/);
     expect(human.stdout).toMatch(/backlog:\s+0 acknowledged, not yet archived/);
     const json = await cli('messages', 'counts', '--json');
-    expect(JSON.parse(json.stdout)).toMatchObject({ archived: 1, total: 1, backlog: { messages: 0, bytes: 0 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      archived: 1,
+      total: 1,
+      backlog: { messages: 0, bytes: 0 },
+    });
   });
 
   it('searches by text and by extra field', async () => {

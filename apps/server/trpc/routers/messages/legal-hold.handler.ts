@@ -2,10 +2,8 @@
 // (S3 Object Lock legal hold; the local store keeps the same flag). Applied to each object the
 // manifest names, plus the manifest itself, and audited.
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq } from 'drizzle-orm';
 import { audit } from '../../../../../db/audit';
-import { attachments } from '../../../../../db/schema';
-import { messageRecordKey, rawBodyKey } from '../../../../../worm/keys';
+import { manifestKeys, parseManifest } from '../../../../../worm/manifest';
 import type { TenantContext } from '../../trpc';
 import type { SetLegalHoldInput } from './legal-hold.schema';
 import { findOwnedMessage } from './owned-message';
@@ -20,17 +18,10 @@ export async function setLegalHoldHandler({ ctx, input }: { ctx: TenantContext; 
       message: 'message is not archived yet; retry once it is',
     });
   }
-  const stored = await ctx.db
-    .select({ key: attachments.wormKey })
-    .from(attachments)
-    .where(and(eq(attachments.messageId, m.id), eq(attachments.status, 'stored')))
-    .orderBy(asc(attachments.ordinal));
-  const keys = [
-    rawBodyKey(tenantId, m.rawSha256),
-    messageRecordKey(tenantId, m.id),
-    ...stored.flatMap((a) => (a.key ? [a.key] : [])),
-    m.manifestKey,
-  ];
+  // The manifest says which objects belong to the message: the same list verify checks.
+  const chunks: Buffer[] = [];
+  for await (const chunk of await ctx.worm.get(m.manifestKey)) chunks.push(chunk as Buffer);
+  const keys = [...manifestKeys(parseManifest(Buffer.concat(chunks))), m.manifestKey];
   for (const key of keys) await ctx.worm.setLegalHold(key, input.on);
   await audit(ctx.db, {
     tenantId,

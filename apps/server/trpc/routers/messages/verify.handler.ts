@@ -3,8 +3,8 @@
 // record and every attachment against the manifest. Every verification is audited.
 import { createHash } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
 import { audit } from '../../../../../db/audit';
+import { type Manifest, parseManifest } from '../../../../../worm/manifest';
 import { WormError, WormIntegrityError, WormNotFoundError, type WormStore } from '../../../../../worm/store';
 import type { TenantContext } from '../../trpc';
 import { findOwnedMessage } from './owned-message';
@@ -32,22 +32,6 @@ export interface VerifyResult {
   reason?: 'not_archived' | 'manifest_invalid';
   objects: VerifiedObject[];
 }
-
-const ZSealed = z.object({ key: z.string(), sha256: z.string(), size: z.number() });
-const ZManifest = z.looseObject({
-  tenant_id: z.string(),
-  message_id: z.string(),
-  raw_body: ZSealed,
-  record: ZSealed,
-  attachments: z.array(
-    z.looseObject({
-      ordinal: z.number(),
-      key: z.string().nullable(),
-      sha256: z.string().nullable(),
-      size: z.number().nullable(),
-    }),
-  ),
-});
 
 export async function verifyMessageHandler({
   ctx,
@@ -105,9 +89,9 @@ async function verifyObjects(
   objects.push(manifestObj);
   if (!read.bytes) return done('manifest_invalid');
 
-  let manifest: z.infer<typeof ZManifest>;
+  let manifest: Manifest;
   try {
-    manifest = ZManifest.parse(JSON.parse(read.bytes.toString('utf8')));
+    manifest = parseManifest(read.bytes);
   } catch {
     manifestObj.ok = false;
     manifestObj.error ??= 'manifest is not valid JSON of the expected shape';
