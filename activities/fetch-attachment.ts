@@ -2,7 +2,7 @@
 // regular activity with heartbeats, so a dead worker's download is retried elsewhere promptly.
 // When the retry budget runs out, the workflow records the attachment as fetch_failed and
 // archives the message anyway: one unreachable file must not hold a message hostage forever.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
@@ -11,8 +11,6 @@ import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadMessageContext, parseOrFail } from './message-context';
-
-export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
 
 export function createFetchAttachmentActivities({ db, worm, log, fetch }: ActivityDeps) {
   return {
@@ -24,8 +22,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         .select()
         .from(attachments)
         .where(and(eq(attachments.messageId, input.messageId), eq(attachments.ordinal, ordinal)));
-      if (!row?.url)
-        throw ApplicationFailure.nonRetryable(`attachment ${ordinal} has no URL`, ATTACHMENT_FETCH_FAILED);
+      if (!row?.url) throw new FetchPermanentError('bad_url', `attachment ${ordinal} has no URL`);
       if (row.status === 'stored' && row.sha256 && row.size !== null)
         return { sha256: row.sha256, size: row.size };
 
@@ -61,21 +58,13 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
           .where(eq(attachments.id, row.id));
         return { sha256: result.sha256, size: result.size };
       } catch (err) {
-        if (err instanceof FetchPermanentError) {
-          throw ApplicationFailure.nonRetryable(`${err.reason}: ${err.message}`, ATTACHMENT_FETCH_FAILED);
-        }
         if (err instanceof FetchRetryableError) {
           log.info(
             { messageId: input.messageId, ordinal, reason: err.reason },
             'attachment fetch will be retried',
           );
-          throw ApplicationFailure.create({
-            message: `${err.reason}: ${err.message}`,
-            type: 'AttachmentFetchRetryable',
-            ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
-          });
         }
-        throw err;
+        throw err; // mapped to its failure type in activities/failures.ts
       }
     },
 

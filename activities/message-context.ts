@@ -1,13 +1,13 @@
 // What every archive step works from: the receipt the ack committed, with its exact bytes read
 // back (inline, or the claim-check object) and proven to be the bytes the HTTP app hashed.
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Db } from '../db/client';
 import { loadReceipt } from '../db/receipts';
 import type { IngestReceipt } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { parsePayload } from '../lib/payload';
-import { type ArchiveMessageInput, NON_RETRYABLE } from '../workflows/types';
+import type { ArchiveMessageInput } from '../workflows/types';
 import type { WormStore } from '../worm/store';
+import { ArchiveDataError } from './failures';
 
 /** The message's identity and request context, as recorded at receipt. */
 export interface MessageContext {
@@ -29,7 +29,7 @@ export interface MessageContext {
 export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
   const receipt = await loadReceipt(db, input.messageId);
   if (!receipt) {
-    throw ApplicationFailure.nonRetryable(`no ingest receipt ${input.messageId}`, NON_RETRYABLE.integrity);
+    throw new ArchiveDataError('integrity', `no ingest receipt ${input.messageId}`);
   }
   const ctx: MessageContext = {
     tenantId: receipt.tenantId,
@@ -51,9 +51,9 @@ export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
 export async function loadMessageContext(db: Db, worm: WormStore, input: ArchiveMessageInput) {
   const { receipt, ctx } = await loadReceiptContext(db, input);
   if (receipt.rawSha256 !== input.rawSha256) {
-    throw ApplicationFailure.nonRetryable(
+    throw new ArchiveDataError(
+      'integrity',
       `receipt ${receipt.id} holds ${receipt.rawSha256}, the workflow was started for ${input.rawSha256}`,
-      NON_RETRYABLE.integrity,
     );
   }
   const raw = await readRawBytes(worm, receipt);
@@ -71,16 +71,16 @@ async function readRawBytes(worm: WormStore, receipt: IngestReceipt): Promise<Bu
     for await (const chunk of await worm.get(receipt.claimCheckKey)) chunks.push(chunk as Buffer);
     bytes = Buffer.concat(chunks);
   } else {
-    throw ApplicationFailure.nonRetryable(
+    throw new ArchiveDataError(
+      'integrity',
       `receipt ${receipt.id} has neither inline bytes nor a claim check`,
-      NON_RETRYABLE.integrity,
     );
   }
   const actual = sha256Hex(bytes);
   if (actual !== receipt.rawSha256) {
-    throw ApplicationFailure.nonRetryable(
+    throw new ArchiveDataError(
+      'integrity',
       `raw body hash mismatch: expected ${receipt.rawSha256}, got ${actual}`,
-      NON_RETRYABLE.integrity,
     );
   }
   return bytes;
@@ -94,7 +94,7 @@ export function parseOrFail(bytes: Uint8Array) {
       result.code === 'validation_failed'
         ? `: ${result.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`
         : '';
-    throw ApplicationFailure.nonRetryable(`${result.message}${detail}`, NON_RETRYABLE.validation);
+    throw new ArchiveDataError('validation', `${result.message}${detail}`);
   }
   return result;
 }

@@ -234,7 +234,7 @@ try {
       out += d.toString();
     });
     child.once('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
+      const line = out.split('\n').find((l) => l.startsWith('{"workflows"')) ?? '';
       if (code === 0) resolve(JSON.parse(line));
       else reject(new Error(`noop ceiling exited ${code}: ${out}`));
     });

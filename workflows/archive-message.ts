@@ -64,7 +64,7 @@ function fetcher(maximumAttempts: number) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '30 seconds',
-    retry: { ...retry, maximumAttempts, nonRetryableErrorTypes: ['AttachmentFetchFailed'] },
+    retry: { ...retry, maximumAttempts, nonRetryableErrorTypes: [NON_RETRYABLE.attachmentFetchFailed] },
   });
 }
 

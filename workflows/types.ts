@@ -22,9 +22,18 @@ export type ArchiveOutcome =
   | { outcome: 'archived'; messageId: string; manifestKey: string }
   | { outcome: 'duplicate'; messageId: string; conflict: boolean };
 
-/** Error types the activities throw as non-retryable; the workflow records them as a failure. */
+// Every failure type an activity can end with (activities/failures.ts maps errors to them).
+
+/** Never retried. The first three fail the message (recorded as failed); a failed fetch fails
+ * only its attachment (recorded as fetch_failed; the message is archived anyway). */
 export const NON_RETRYABLE = {
   validation: 'ValidationError',
   integrity: 'IntegrityError',
   conflict: 'WormConflictError',
+  attachmentFetchFailed: 'AttachmentFetchFailed',
+} as const;
+
+/** Retried by policy, with the type named so histories and logs say why. */
+export const RETRYABLE = {
+  attachmentFetch: 'AttachmentFetchRetryable',
 } as const;

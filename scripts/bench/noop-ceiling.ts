@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../lib/temporal/search-attributes';
 import * as activities from './noop/activities';
 
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
   },
 });
 const total = Number(args.workflows);
+// stdout carries the result line only.
+Runtime.install({ logger: new DefaultLogger('WARN', (e) => console.error(e.message)) });
 const taskQueue = `noop-ceiling-${process.pid}`;
 const run = Date.now();
 

@@ -1,0 +1,60 @@
+// The one place where what went wrong in an activity becomes what Temporal does about it. Domain
+// errors are thrown as themselves (WORM, fetch, archive data); here each is mapped to an
+// ApplicationFailure of a type from the catalog in workflows/types.ts: non-retryable when no retry
+// can fix it, retryable (with the server's hint of when) otherwise. Anything unrecognised is an
+// infrastructure failure, retried by policy.
+import { ApplicationFailure } from '@temporalio/activity';
+import { NON_RETRYABLE, RETRYABLE } from '../workflows/types';
+import { WormConflictError, WormIntegrityError } from '../worm/store';
+import { FetchPermanentError, FetchRetryableError } from './fetch';
+
+/** Bytes or a message that no retry can make archivable (schema refusal, hash mismatch). */
+export class ArchiveDataError extends Error {
+  override name = 'ArchiveDataError';
+  constructor(
+    readonly kind: 'validation' | 'integrity',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function toFailure(err: unknown): unknown {
+  if (err instanceof ArchiveDataError)
+    return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE[err.kind]);
+  if (err instanceof WormConflictError)
+    return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE.conflict);
+  if (err instanceof WormIntegrityError)
+    return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE.integrity);
+  if (err instanceof FetchPermanentError) {
+    return ApplicationFailure.nonRetryable(
+      `${err.reason}: ${err.message}`,
+      NON_RETRYABLE.attachmentFetchFailed,
+    );
+  }
+  if (err instanceof FetchRetryableError) {
+    return ApplicationFailure.create({
+      message: `${err.reason}: ${err.message}`,
+      type: RETRYABLE.attachmentFetch,
+      ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+    });
+  }
+  return err;
+}
+
+/** Wraps every activity so its errors go through toFailure. */
+export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
+  acts: T,
+): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(acts)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toFailure(err);
+      }
+    };
+  }
+  return wrapped as T;
+}
