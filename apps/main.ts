@@ -2,6 +2,7 @@
 // TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the local WORM store, and the
 // HTTP server and worker in this process. Prints where everything is.
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -41,10 +42,14 @@ if (!temporalAddress) {
 const database = openConfiguredDatabase(config);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
-const serverDeps = await openServerDeps(config, log, database, temporalAddress);
+const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+// The relay starts workflows on the worker's own connection, so the server can hand each new
+// run's first workflow task straight to this process's worker (eager start).
+const serverDeps = await openServerDeps(config, log, database, {
+  sharedWithWorker: new Client({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE }),
+});
 const { deps } = serverDeps;
 
-const workerConnection = await NativeConnection.connect({ address: temporalAddress });
 const worker = await createArchiveWorker({
   connection: workerConnection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -55,6 +60,8 @@ const worker = await createArchiveWorker({
     log: log.child({ component: 'worker' }),
     fetch: attachmentFetchSettings(config),
   },
+  // Eager starts hand workflow tasks to this worker directly; they need free slots to land in.
+  maxConcurrentWorkflowTaskExecutions: 200,
 });
 const workerRun = worker.run();
 
@@ -88,10 +95,10 @@ process.stdout.write(
 onShutdown(log, async () => {
   ready = false;
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  await serverDeps.close(); // the relay stops starting before the worker goes
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun;
   await workerConnection.close();
-  await serverDeps.close();
   await database.close();
   await devServer?.stop();
 });

@@ -169,6 +169,7 @@ export function openIngestPipeline(
   log: Logger,
   database: Pick<Database, 'db' | 'kind'>,
   temporal: Client,
+  opts: { eagerStart?: boolean } = {},
 ) {
   const { db } = database;
   const receipts = new ReceiptWriter(db, {
@@ -197,6 +198,7 @@ export function openIngestPipeline(
     maxBackoffMs: config.RELAY_MAX_BACKOFF_MS,
     concurrency: config.RELAY_CONCURRENCY,
     startTimeoutMs: 5_000,
+    eagerStart: opts.eagerStart ?? false,
   });
   return {
     receipts,
@@ -218,18 +220,22 @@ export async function openServerDeps(
   config: Config,
   log: Logger,
   database: Pick<Database, 'db' | 'kind'>,
-  temporalAddress: string,
+  temporal: { address: string } | { sharedWithWorker: Client },
 ) {
   const rateLimit = openRateLimiter(config, log);
-  const temporal = connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE);
-  const pipeline = openIngestPipeline(config, log, database, temporal);
+  // Embedded mode hands over a client on the worker's own connection: starts can then be eager.
+  const eagerStart = 'sharedWithWorker' in temporal;
+  const client = eagerStart
+    ? temporal.sharedWithWorker
+    : connectTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  const pipeline = openIngestPipeline(config, log, database, client, { eagerStart });
   const deps: ServerDeps = {
     config,
     db: database.db,
     log,
     secretBox: openSecretBox(config),
     worm: await openWormStore(config),
-    temporal,
+    temporal: client,
     rateLimiter: rateLimit.limiter,
     receipts: pipeline.receipts,
     relay: pipeline.relay,
@@ -240,7 +246,8 @@ export async function openServerDeps(
     deps,
     async close() {
       await pipeline.close();
-      await deps.temporal.connection.close();
+      // A connection shared with the worker is the worker's to close.
+      if (!eagerStart) await deps.temporal.connection.close();
       await rateLimit.close();
     },
   };

@@ -18,7 +18,7 @@ const { temporalAddress } = requireProductionSettings(config, 'server');
 
 const database = openConfiguredDatabase(config);
 await database.migrate();
-const serverDeps = await openServerDeps(config, log, database, temporalAddress);
+const serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
 const { deps } = serverDeps;
 const server = createHttpServer(deps);
 const port = await listen(server, config.HOST, config.PORT);

@@ -18,6 +18,7 @@ export interface WorkerOptions {
   /** A prebuilt workflow bundle (samples-typescript `production`); built on the fly if absent. */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
 }
 
 export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> {
@@ -30,6 +31,9 @@ export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> 
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
+    ...(opts.maxConcurrentWorkflowTaskExecutions
+      ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
+      : {}),
     // Our own logger carries the useful context; keep the SDK's quiet.
     shutdownGraceTime: '10 seconds',
   });

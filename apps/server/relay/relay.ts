@@ -32,6 +32,11 @@ export interface RelayOptions {
   concurrency: number;
   /** A start slower than this counts as failed (retried by the sweep). */
   startTimeoutMs: number;
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker on the same
+   * connection (embedded mode: the worker runs in this process), skipping task-queue matching.
+   */
+  eagerStart?: boolean;
 }
 
 /** Kicks beyond this many waiting are left to the sweep: memory stays bounded during an outage. */
@@ -147,7 +152,7 @@ export class Relay {
 
 /** Starts (or finds running) the workflow of one receipt; a closed run counts as started. */
 export async function startArchiveWorkflow(
-  opts: Pick<RelayOptions, 'temporal' | 'taskQueue' | 'fetchMaxAttempts' | 'startTimeoutMs'>,
+  opts: Pick<RelayOptions, 'temporal' | 'taskQueue' | 'fetchMaxAttempts' | 'startTimeoutMs' | 'eagerStart'>,
   item: RelayItem,
 ): Promise<void> {
   const { temporal } = opts;
@@ -171,6 +176,7 @@ export async function startArchiveWorkflow(
         // unless the run failed: a producer's resend of a failed message is archived afresh.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        requestEagerStart: opts.eagerStart ?? false,
         typedSearchAttributes: [
           { key: SA_TENANT, value: item.tenantId },
           { key: SA_ENDPOINT, value: item.endpointId },
