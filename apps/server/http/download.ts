@@ -19,11 +19,11 @@ const ROUTE = /^\/api\/messages\/([0-9a-f-]{36})\/(raw|attachments\/(\d{1,6}))$/
 export function createDownloadHandler(deps: ServerDeps) {
   return async function handleDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET', { allow: 'GET' });
+      if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', { allow: 'GET' });
       const principal = await resolveAdminKey(deps, req.headers.authorization);
-      if (!principal) throw new HttpError(401, 'unauthorized', 'missing or invalid admin API key');
+      if (!principal) throw new HttpError('unauthorized', 'missing or invalid admin API key');
       const match = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
-      if (!match) throw new HttpError(404, 'not_found', 'no such download');
+      if (!match) throw new HttpError('not_found', 'no such download');
       const [, messageId, , ordinal] = match;
       const object = await findObject(deps, principal.tenantId, messageId!, ordinal);
 
@@ -60,7 +60,7 @@ export function createDownloadHandler(deps: ServerDeps) {
       deps.log.error({ err }, 'download failed');
       sendError(
         res,
-        new HttpError(503, 'unavailable', 'the archive is temporarily unavailable; retry later', {
+        new HttpError('unavailable', 'the archive is temporarily unavailable; retry later', {
           'retry-after': '5',
         }),
       );
@@ -78,7 +78,7 @@ async function findObject(
     .select({ rawSha256: messages.rawSha256, rawSize: messages.rawSize, externalId: messages.externalId })
     .from(messages)
     .where(and(eq(messages.id, messageId), eq(messages.tenantId, tenantId)));
-  if (!m) throw new HttpError(404, 'not_found', `message ${messageId} not found`);
+  if (!m) throw new HttpError('not_found', `message ${messageId} not found`);
   if (ordinal === undefined) {
     return {
       key: rawBodyKey(tenantId, m.rawSha256),
@@ -92,13 +92,9 @@ async function findObject(
     .select()
     .from(attachments)
     .where(and(eq(attachments.messageId, messageId), eq(attachments.ordinal, Number(ordinal))));
-  if (!a) throw new HttpError(404, 'not_found', `attachment ${ordinal} not found`);
+  if (!a) throw new HttpError('not_found', `attachment ${ordinal} not found`);
   if (a.status !== 'stored' || !a.wormKey || !a.sha256 || a.size === null) {
-    throw new HttpError(
-      409,
-      'not_stored',
-      `attachment ${ordinal} is ${a.status}${a.error ? `: ${a.error}` : ''}`,
-    );
+    throw new HttpError('not_stored', `attachment ${ordinal} is ${a.status}${a.error ? `: ${a.error}` : ''}`);
   }
   return { key: a.wormKey, sha256: a.sha256, size: a.size, contentType: a.contentType, filename: a.filename };
 }

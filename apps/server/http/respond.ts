@@ -6,17 +6,42 @@ export interface ErrorIssue {
   message: string;
 }
 
-/** A client-facing failure: status, machine-readable code, human message. Never a stack trace. */
+/**
+ * Every error code a client can see, and the status it is sent with (as unkey's codeToStatus):
+ * the README's status table is this table. An HttpError is built from its code alone.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  endpoint_disabled: 403,
+  ip_not_allowed: 403,
+  endpoint_not_found: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  not_stored: 409,
+  payload_too_large: 413,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+  backlog_full: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** A client-facing failure: machine-readable code, human message. Never a stack trace. */
 export class HttpError extends Error {
   override name = 'HttpError';
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
     readonly issues?: ErrorIssue[],
   ) {
     super(message);
+    this.status = ERROR_STATUS[code];
   }
 }
 

@@ -46,7 +46,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((err) => {
       deps.log.error({ err }, 'unhandled request error');
-      sendError(res, new HttpError(500, 'internal_error', 'internal error'));
+      sendError(res, new HttpError('internal_error', 'internal error'));
     });
   });
   // Keep-alive beyond typical load-balancer idle timeouts avoids connection churn under load.
@@ -70,7 +70,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
     if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
     // Everything else that is not an API path is the admin UI (static files, SPA fallback).
     if (!isApiPath(pathname) && (await web(req, res))) return;
-    sendError(res, new HttpError(404, 'not_found', 'no such route'));
+    sendError(res, new HttpError('not_found', 'no such route'));
   }
 
   return server;

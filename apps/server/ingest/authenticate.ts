@@ -5,7 +5,7 @@ import { constantTimeEqual, verifyHmacSignature } from '../../../lib/crypto';
 import { HttpError } from '../http/respond';
 
 const unauthorized = (message: string) =>
-  new HttpError(401, 'unauthorized', message, { 'www-authenticate': 'Bearer realm="webhooks"' });
+  new HttpError('unauthorized', message, { 'www-authenticate': 'Bearer realm="webhooks"' });
 
 export function checkBearer(headers: IncomingHttpHeaders, secret: string): void {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');

@@ -63,7 +63,6 @@ export class Backlog {
       tenant.bytes + bytes > l.tenantMaxBytes;
     if (full) {
       throw new HttpError(
-        503,
         'backlog_full',
         'the archive is catching up with acknowledged messages; retry later',
         { 'retry-after': '5' },

@@ -39,7 +39,7 @@ type Step = (s: IngestState, deps: ServerDeps) => void | Promise<void>;
 const allowlist: Step = (s) => {
   const list = s.endpoint.ipAllowlist;
   if (list.length > 0 && !(s.ip && ipInCidrs(s.ip, list))) {
-    throw new HttpError(403, 'ip_not_allowed', "source IP is not in this endpoint's allowlist");
+    throw new HttpError('ip_not_allowed', "source IP is not in this endpoint's allowlist");
   }
 };
 
@@ -59,7 +59,7 @@ const rate: Step = async (s, deps) => {
     disconnectSignal(s.res),
   );
   if (!rl.ok) {
-    throw new HttpError(429, 'rate_limited', 'rate limit exceeded for this endpoint; retry with backoff', {
+    throw new HttpError('rate_limited', 'rate limit exceeded for this endpoint; retry with backoff', {
       'retry-after': String(rl.retryAfterSeconds),
     });
   }
@@ -68,8 +68,8 @@ const rate: Step = async (s, deps) => {
 const parse: Step = (s) => {
   const parsed = parsePayload(body(s));
   if (!parsed.ok) {
-    if (parsed.code === 'invalid_json') throw new HttpError(400, 'invalid_json', parsed.message);
-    throw new HttpError(422, 'validation_failed', parsed.message, {}, parsed.issues);
+    if (parsed.code === 'invalid_json') throw new HttpError('invalid_json', parsed.message);
+    throw new HttpError('validation_failed', parsed.message, {}, parsed.issues);
   }
   checkInlineAttachmentHashes(parsed.payload);
   s.payload = parsed.payload;
@@ -105,8 +105,7 @@ export function createIngestHandler(deps: ServerDeps) {
     const receivedAt = new Date();
     let endpointId: string | undefined;
     try {
-      if (req.method !== 'POST')
-        throw new HttpError(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
+      if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', { allow: 'POST' });
       const { endpoint, retentionDays } = await resolveEndpoint(deps.db, token);
       endpointId = endpoint.id;
       const s: IngestState = {
@@ -150,7 +149,7 @@ export function createIngestHandler(deps: ServerDeps) {
       const httpErr =
         err instanceof HttpError
           ? err
-          : new HttpError(503, 'unavailable', 'the archive is temporarily unavailable; retry later', {
+          : new HttpError('unavailable', 'the archive is temporarily unavailable; retry later', {
               'retry-after': '5',
             });
       if (!(err instanceof HttpError))

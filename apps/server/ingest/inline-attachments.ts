@@ -13,12 +13,6 @@ export function checkInlineAttachmentHashes(payload: Payload): void {
       : [],
   );
   if (issues.length > 0) {
-    throw new HttpError(
-      422,
-      'validation_failed',
-      'an attachment does not match its declared sha256',
-      {},
-      issues,
-    );
+    throw new HttpError('validation_failed', 'an attachment does not match its declared sha256', {}, issues);
   }
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../http/respond';
 
 export function tooLarge(max: number) {
-  return new HttpError(413, 'payload_too_large', `request body exceeds ${max} bytes`, {
+  return new HttpError('payload_too_large', `request body exceeds ${max} bytes`, {
     connection: 'close',
   });
 }
@@ -37,7 +37,7 @@ export function readBodyCapped(req: IncomingMessage, max: number): Promise<Buffe
     };
     const onError = (err: Error) => {
       cleanup();
-      reject(new HttpError(400, 'bad_request', `could not read request body: ${err.message}`));
+      reject(new HttpError('bad_request', `could not read request body: ${err.message}`));
     };
     const onAborted = () => onError(new Error('client aborted'));
     req.on('data', onData);

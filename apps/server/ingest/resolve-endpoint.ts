@@ -9,7 +9,7 @@ import { HttpError } from '../http/respond';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export async function resolveEndpoint(db: Db, token: string) {
-  const notFound = new HttpError(404, 'endpoint_not_found', 'no endpoint at this URL');
+  const notFound = new HttpError('endpoint_not_found', 'no endpoint at this URL');
   if (!TOKEN_SHAPE.test(token)) throw notFound;
   const [row] = await db
     .select({ endpoint: endpoints, retentionDays: tenants.retentionDays })
@@ -18,6 +18,6 @@ export async function resolveEndpoint(db: Db, token: string) {
     .where(eq(endpoints.tokenHash, sha256Hex(token)))
     .limit(1);
   if (!row || row.endpoint.deletedAt) throw notFound;
-  if (!row.endpoint.enabled) throw new HttpError(403, 'endpoint_disabled', 'this endpoint is disabled');
+  if (!row.endpoint.enabled) throw new HttpError('endpoint_disabled', 'this endpoint is disabled');
   return row;
 }
