@@ -3,6 +3,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { recordConflict } from '../db/conflicts';
 import { messages } from '../db/schema';
+import { escapeText, toStorable } from '../db/storable-text';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { loadRawBody, parseOrFail } from './raw-body';
@@ -20,12 +21,11 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
 
     async persist(input: ArchiveMessageInput): Promise<PersistResult> {
       const { payload, extra } = parseOrFail(await loadRawBody(worm, input.raw));
+      // What PostgreSQL can't hold as sent is stored losslessly escaped, and the row says which.
+      const { attachments: _, ...storable } = toStorable({ ...payload, extra });
       const content = {
         occurredAt: new Date(payload.occurred_at),
-        from: payload.from,
-        to: payload.to,
-        body: payload.body,
-        extra,
+        ...storable,
         attachmentCount: payload.attachments.length,
         rawSha256: input.raw.sha256,
         rawSize: input.raw.size,
@@ -62,7 +62,9 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
     },
 
     /** A non-retryable failure stays visible: the row says failed, and why. */
-    async recordFailure(input: ArchiveMessageInput, reason: string): Promise<void> {
+    async recordFailure(input: ArchiveMessageInput, failure: string): Promise<void> {
+      // The reason may quote producer strings: it must be storable, or the failure is lost too.
+      const reason = escapeText(failure);
       await db.transaction(async (tx) => {
         await tx
           .insert(messages)
