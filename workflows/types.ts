@@ -39,4 +39,6 @@ export const NON_RETRYABLE = {
   validation: 'ValidationError',
   integrity: 'IntegrityError',
   conflict: 'WormConflictError',
+  /** A deterministic database data error (SQLSTATE 22/23/54): see activities/errors.ts. */
+  data: 'DataError',
 } as const;
