@@ -36,6 +36,9 @@ Messages:
   messages list [--endpoint ID] [--limit N] [--cursor C]
                           List archived messages, newest first (default 50, at most 200)
   messages show <id>      Show one message with its body and attachments
+  messages counts [--endpoint ID]
+                          Messages by status, and how many are stuck (unarchived and not
+                          failed for longer than STUCK_AFTER_MS, default 5 min)
   messages search [--q TEXT] [--endpoint ID] [--participant ADDR] [--status S,S]
                   [--since ISO] [--until ISO] [--attachments yes|no] [--extra JSON]
                   [--limit N] [--cursor C]

@@ -1,9 +1,10 @@
 import { and, count, eq, type SQL } from 'drizzle-orm';
 import { messageStatusEnum, messages } from '../../../../../db/schema';
+import { stuckMessageCount } from '../../../../../db/stuck';
 import type { TenantContext } from '../../trpc';
 import type { MessageCountsInput } from './counts.schema';
 
-/** Messages by status, for the tenant or one of its endpoints. */
+/** Messages by status, for the tenant or one of its endpoints, and how many are stuck. */
 export async function messageCountsHandler({
   ctx,
   input,
@@ -23,5 +24,12 @@ export async function messageCountsHandler({
     number
   >;
   for (const r of rows) counts[r.status] = Number(r.n);
-  return { ...counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const stuck = await stuckMessageCount(ctx.db, {
+    tenantId: ctx.principal.tenantId,
+    endpointId: input.endpointId,
+    olderThanMs: ctx.config.STUCK_AFTER_MS,
+  });
+  // `stuck` overlaps received/stored (it is a subset of them), so it is not part of `total`.
+  return { ...counts, total, stuck, stuckAfterMs: ctx.config.STUCK_AFTER_MS };
 }
