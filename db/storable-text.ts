@@ -20,6 +20,14 @@ const NEEDS_ESCAPE = /[\u0000\ue000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud
 const NEEDS_ESCAPE_G = new RegExp(NEEDS_ESCAPE.source, 'g');
 const ESCAPED_G = /\ue000([0-9a-f]{4})\ue000/g;
 
+/**
+ * True if PostgreSQL text can't hold `s` as is (NUL, an unpaired surrogate). For values that are
+ * refused rather than escaped: identifiers and keys such as external_id or an endpoint's name.
+ */
+export function isUnstorable(s: string): boolean {
+  return s.includes('\u0000') || /\p{Cs}/u.test(s);
+}
+
 export function needsEscape(s: string): boolean {
   return NEEDS_ESCAPE.test(s);
 }

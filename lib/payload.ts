@@ -1,6 +1,7 @@
 // The producer payload, as the contract defines it. Shared by the HTTP app (reject early with
 // 422) and the workflow's validate activity (never archive what this schema refuses).
 import { z } from 'zod';
+import { isUnstorable } from '../db/storable-text';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EXTERNAL_ID_LENGTH = 512;
@@ -37,9 +38,6 @@ export const attachmentSchema = z
 
 export const KNOWN_FIELDS = ['external_id', 'occurred_at', 'from', 'to', 'body', 'attachments'] as const;
 
-/** NUL or an unpaired surrogate: what PostgreSQL text can't hold and UTF-8 can't encode. */
-const unstorable = (s: string) => s.includes('\u0000') || /\p{Cs}/u.test(s);
-
 export const payloadSchema = z.looseObject({
   // The dedup key (database unique index, workflow id, search attribute) must be well-formed
   // text: refused before the 200, never escaped (every other string is stored losslessly).
@@ -47,7 +45,7 @@ export const payloadSchema = z.looseObject({
     .string()
     .min(1)
     .max(MAX_EXTERNAL_ID_LENGTH)
-    .refine((s) => !unstorable(s), 'must not contain NUL or unpaired surrogates'),
+    .refine((s) => !isUnstorable(s), 'must not contain NUL or unpaired surrogates'),
   occurred_at: z.iso.datetime({ offset: true }),
   from: participant,
   to: z.array(participant).max(10_000),

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../apps/cli/cli';
 import { ESCAPE_SCHEME } from '../db/storable-text';
 import { KNOWN_FIELDS } from '../lib/payload';
 import { messageRecordKey } from '../worm/keys';
 import { type DbKind, type Stack, startStack } from './helpers/stack';
-import { adminClient } from './helpers/trpc-client';
+import { adminClient, trpcError } from './helpers/trpc-client';
 import { type Ack, type ErrorBody, postBearer } from './helpers/webhooks';
 
 interface Case {
@@ -245,6 +246,27 @@ describe.each<DbKind>(['postgres', 'pglite'])('awkward strings on %s', (db) => {
   it('shows attachments as sent', async () => {
     const m = await api.messages.get.query({ id: accepted('NUL in an attachment filename').message_id });
     expect(m.attachments.map((a) => [a.filename, a.status])).toEqual([['re\u0000port.txt', 'stored']]);
+  });
+
+  it('scripts/admin messages show names the escaped fields and prints them visibly', async () => {
+    let stdout = '';
+    const code = await runCli(['messages', 'show', accepted('NUL in body').message_id], {
+      stdout: (s) => (stdout += s),
+      stderr: () => {},
+      env: { API_URL: stack.baseUrl, ADMIN_API_KEY: adminKey },
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(`^escaped:\\s+/body \\(stored as ${ESCAPE_SCHEME}; shown as sent\\)$`, 'm'),
+    );
+    expect(stdout).toContain(`before \\x00 after`);
+  });
+
+  it('refuses an endpoint name PostgreSQL cannot hold with a 400, not a 500', async () => {
+    for (const name of ['bad\u0000name', 'bad\udfaa']) {
+      const err = await trpcError(api.endpoints.create.mutate({ name, authMode: 'bearer' }));
+      expect(err.data?.httpStatus).toBe(400);
+    }
   });
 
   it('leaves nothing stuck or failed', async () => {

@@ -31,7 +31,7 @@ export async function getMessageHandler({ ctx, input }: { ctx: TenantContext; in
     sourceIp: m.sourceIp,
     workflowId: m.workflowId,
     manifestKey: m.manifestKey,
-    error: m.error,
+    error: m.error === null ? null : unescapeText(m.error),
     attachments: atts.map(toAttachmentView),
   };
 }
