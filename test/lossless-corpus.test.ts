@@ -2,6 +2,8 @@
 // as sent, found by search where that makes sense), or the request is refused with a 4xx before
 // any 200. End to end through HTTP and Temporal, on real PostgreSQL and on PGlite.
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/cli';
@@ -27,6 +29,8 @@ const head = (id: string) => `"external_id":"${id}","occurred_at":"2026-05-28T14
 const msg = (id: string, rest: string) => `{${head(id)},${PARTICIPANTS},${rest}}`;
 const deep = (levels: number, leaf: string) => `${'{"d":'.repeat(levels)}${leaf}${'}'.repeat(levels)}`;
 const LONG_KEY = 'k'.repeat(100_000);
+/** Replaced by the file server's address once it listens. */
+const FILE_BASE = '__FILE_BASE__';
 
 function corpus(run: string): Case[] {
   const id = (n: string) => `${run}-${n}`;
@@ -116,6 +120,14 @@ function corpus(run: string): Case[] {
       expect: { escaped: ['/attachments/0/filename'] },
     },
     {
+      name: 'NUL and a lone surrogate in an attachment URL: fetched, shown as sent',
+      raw: msg(
+        id('url'),
+        `"body":"x","attachments":[{"filename":"u.txt","content_type":"text/plain","url":"${FILE_BASE}/a\\u0000b\\udfaa"}]`,
+      ),
+      expect: { escaped: ['/attachments/0/url'] },
+    },
+    {
       name: 'NUL in external_id (the dedup key): refused',
       raw: msg(`${id('badid')}\\u0000`, '"body":"x"'),
       expect: { status: 422, code: 'validation_failed' },
@@ -161,8 +173,18 @@ describe.each<DbKind>(['postgres', 'pglite'])('awkward strings on %s', (db) => {
   const cases = corpus(run);
   const acks = new Map<string, { status: number; body: Ack | ErrorBody }>();
 
+  let files: Server;
+  const fetchedPaths: string[] = [];
+
   beforeAll(async () => {
-    stack = await startStack({ db });
+    files = createServer((req, res) => {
+      fetchedPaths.push(req.url ?? '');
+      res.end('hello');
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+    for (const c of cases) c.raw = c.raw.replace(FILE_BASE, base);
+    stack = await startStack({ db, env: { FETCH_ALLOW_PRIVATE_NETWORKS: 'true' } });
     const t = await stack.newTenant();
     tenantId = t.tenantId;
     adminKey = t.adminKey;
@@ -178,7 +200,10 @@ describe.each<DbKind>(['postgres', 'pglite'])('awkward strings on %s', (db) => {
       }),
     );
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    await new Promise((r) => files?.close(r));
+  });
 
   const accepted = (name: string) => {
     const a = acks.get(name)!;
@@ -249,17 +274,24 @@ describe.each<DbKind>(['postgres', 'pglite'])('awkward strings on %s', (db) => {
   });
 
   it('scripts/admin messages show names the escaped fields and prints them visibly', async () => {
-    let stdout = '';
-    const code = await runCli(['messages', 'show', accepted('NUL in body').message_id], {
-      stdout: (s) => (stdout += s),
-      stderr: () => {},
-      env: { API_URL: stack.baseUrl, ADMIN_API_KEY: adminKey },
-    });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(
+    const show = async (name: string) => {
+      let stdout = '';
+      const code = await runCli(['messages', 'show', accepted(name).message_id], {
+        stdout: (s) => (stdout += s),
+        stderr: () => {},
+        env: { API_URL: stack.baseUrl, ADMIN_API_KEY: adminKey },
+      });
+      expect(code).toBe(0);
+      return stdout;
+    };
+    const nul = await show('NUL in body');
+    expect(nul).toMatch(
       new RegExp(`^escaped:\\s+/body \\(stored as ${ESCAPE_SCHEME}; shown as sent\\)$`, 'm'),
     );
-    expect(stdout).toContain(`before \\x00 after`);
+    expect(nul).toContain('before \\x00 after');
+    // A terminal would print U+FFFD for a lone surrogate: the CLI writes its escape instead.
+    expect(await show('lone low surrogate in body')).toContain('low \\udfaa tok');
+    expect(await show('paired surrogates (emoji), escaped and literal: stored as is')).toContain('😀 😀');
   });
 
   it('refuses an endpoint name PostgreSQL cannot hold with a 400, not a 500', async () => {
@@ -267,6 +299,14 @@ describe.each<DbKind>(['postgres', 'pglite'])('awkward strings on %s', (db) => {
       const err = await trpcError(api.endpoints.create.mutate({ name, authMode: 'bearer' }));
       expect(err.data?.httpStatus).toBe(400);
     }
+  });
+
+  it('fetches an attachment URL as the WHATWG parser encodes it, and shows the URL as sent', async () => {
+    const c = cases.find((x) => x.name.startsWith('NUL and a lone surrogate in an attachment URL'))!;
+    const m = await api.messages.get.query({ id: accepted(c.name).message_id });
+    const sent = (JSON.parse(c.raw) as { attachments: { url: string }[] }).attachments[0]!.url;
+    expect(m.attachments.map((a) => [a.url, a.status, a.size])).toEqual([[sent, 'stored', 5]]);
+    expect(fetchedPaths).toContain('/a%00b%EF%BF%BD');
   });
 
   it('leaves nothing stuck or failed', async () => {
