@@ -2,6 +2,7 @@
 // the fetch activity. Each is identified by its position in the payload, so retries upsert.
 import { and, eq } from 'drizzle-orm';
 import { attachments } from '../db/schema';
+import { escapeText } from '../db/storable-text';
 import type { Payload } from '../lib/payload';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
@@ -21,14 +22,19 @@ export async function storeInlineAttachments(
       tenantId: input.tenantId,
       messageId: input.messageId,
       ordinal,
-      filename: spec.filename,
-      contentType: spec.content_type,
+      filename: escapeText(spec.filename),
+      contentType: escapeText(spec.content_type),
     };
     if (spec.content_base64 === undefined) {
       urlOrdinals.push(ordinal);
       await db
         .insert(attachments)
-        .values({ ...base, source: 'url', url: spec.url ?? null, status: 'pending' })
+        .values({
+          ...base,
+          source: 'url',
+          url: spec.url === undefined ? null : escapeText(spec.url),
+          status: 'pending',
+        })
         .onConflictDoNothing();
       continue;
     }

@@ -3,6 +3,7 @@
 // crash writes identical bytes and the store treats it as already done.
 import { asc, eq } from 'drizzle-orm';
 import { attachments, endpoints, messageColumns, messages } from '../db/schema';
+import { attachmentFromStorable, fromStorable } from '../db/storable-text';
 import { canonicalJson } from '../lib/canonical-json';
 import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/keys';
 import { MANIFEST_VERSION, manifestBytes } from '../worm/manifest';
@@ -23,8 +24,9 @@ export async function commitWorm(
     expectedSha256: input.raw.sha256,
   });
 
-  const [msg] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
-  if (!msg) throw new Error(`message ${input.messageId} not persisted yet`);
+  const [row] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
+  if (!row) throw new Error(`message ${input.messageId} not persisted yet`);
+  const msg = fromStorable(row); // the record holds what the payload said, not its storage form
   const [endpoint] = await db
     .select({ name: endpoints.name })
     .from(endpoints)
@@ -43,11 +45,13 @@ export async function commitWorm(
     contentType: 'application/json',
   });
 
-  const atts = await db
-    .select()
-    .from(attachments)
-    .where(eq(attachments.messageId, input.messageId))
-    .orderBy(asc(attachments.ordinal));
+  const atts = (
+    await db
+      .select()
+      .from(attachments)
+      .where(eq(attachments.messageId, input.messageId))
+      .orderBy(asc(attachments.ordinal))
+  ).map(attachmentFromStorable);
 
   const manifest = manifestBytes({
     manifest_version: MANIFEST_VERSION,

@@ -4,8 +4,10 @@
 // can fix it, retryable (with the server's hint of when) otherwise. Anything unrecognised is an
 // infrastructure failure, retried by policy.
 import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from '../lib/logger';
 import { NON_RETRYABLE, RETRYABLE } from '../workflows/types';
 import { WormConflictError, WormIntegrityError } from '../worm/store';
+import { classifyError } from './errors';
 import { FetchPermanentError, FetchRetryableError } from './fetch';
 
 /** Bytes or a message that no retry can make archivable (schema refusal, hash mismatch). */
@@ -19,7 +21,13 @@ export class ArchiveDataError extends Error {
   }
 }
 
-export function toFailure(err: unknown): unknown {
+export function toFailure(err: unknown, log: Logger, activity: string): unknown {
+  const cls = classifyError(err);
+  if (cls.kind === 'data') {
+    // Never retried in silence: an error-level log (alerting), then the workflow records `failed`.
+    log.error({ activity, sqlstate: cls.sqlstate }, 'deterministic data error; not retried');
+    return ApplicationFailure.nonRetryable(`${cls.sqlstate} ${cls.message}`, NON_RETRYABLE.data);
+  }
   if (err instanceof ArchiveDataError)
     return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE[err.kind]);
   if (err instanceof WormConflictError)
@@ -45,6 +53,7 @@ export function toFailure(err: unknown): unknown {
 /** Wraps every activity so its errors go through toFailure. */
 export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
   acts: T,
+  log: Logger,
 ): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(acts)) {
@@ -52,7 +61,7 @@ export function withFailureMapping<T extends Record<string, (...args: never[]) =
       try {
         return await fn(...args);
       } catch (err) {
-        throw toFailure(err);
+        throw toFailure(err, log, name);
       }
     };
   }

@@ -6,6 +6,7 @@ import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
+import { escapeText, unescapeText } from '../db/storable-text';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
@@ -32,7 +33,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
       const ctx = Context.current();
       try {
         const result = await fetchToWorm({
-          url: row.url,
+          url: unescapeText(row.url),
           worm,
           key: attachmentKey(input.tenantId, input.messageId, ordinal),
           retainUntil: retainUntil(message.receivedAt, message.retentionDays),
@@ -69,7 +70,8 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
     },
 
     /** The retry budget is spent, or the failure is permanent: recorded, never silently dropped. */
-    async markAttachmentFailed(input: ArchiveMessageInput, ordinal: number, reason: string): Promise<void> {
+    async markAttachmentFailed(input: ArchiveMessageInput, ordinal: number, failure: string): Promise<void> {
+      const reason = escapeText(failure); // may quote the producer's URL
       await db.transaction(async (tx) => {
         await tx
           .update(attachments)

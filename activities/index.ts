@@ -10,7 +10,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArchiveActivities(deps),
     ...createFetchAttachmentActivities(deps),
   };
-  return withFailureMapping(activities);
+  return withFailureMapping(activities, deps.log);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

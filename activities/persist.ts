@@ -5,6 +5,7 @@ import type { Db } from '../db/client';
 import { recordConflict } from '../db/conflicts';
 import { finishReceipt } from '../db/receipts';
 import { messages } from '../db/schema';
+import { escapeText, toStorable } from '../db/storable-text';
 import type { Logger } from '../lib/logger';
 import type { ParseResult } from '../lib/payload';
 import type { MessageContext } from './message-context';
@@ -21,12 +22,11 @@ export async function persistMessage(
   input: MessageContext,
   { payload, extra }: Parsed,
 ): Promise<PersistResult> {
+  // What PostgreSQL can't hold as sent is stored losslessly escaped, and the row says which.
+  const { attachments: _, ...storable } = toStorable({ ...payload, extra });
   const content = {
     occurredAt: new Date(payload.occurred_at),
-    from: payload.from,
-    to: payload.to,
-    body: payload.body,
-    extra,
+    ...storable,
     attachmentCount: payload.attachments.length,
     rawSha256: input.raw.sha256,
     rawSize: input.raw.size,
@@ -63,7 +63,9 @@ export async function persistMessage(
 }
 
 /** A non-retryable failure stays visible: the row, the receipt and the audit log say failed, and why. */
-export async function recordFailure(db: Db, input: MessageContext, reason: string): Promise<void> {
+export async function recordFailure(db: Db, input: MessageContext, failure: string): Promise<void> {
+  // The reason may quote producer strings: it must be storable, or the failure is lost too.
+  const reason = escapeText(failure);
   await db.transaction(async (tx) => {
     await tx
       .insert(messages)

@@ -115,6 +115,12 @@ const envSchema = z.object({
     .min(1)
     .default(2 * 1024 * 1024 * 1024),
   FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  // messages.counts' `stuck`: messages still unarchived (and not failed) this long after receipt.
+  STUCK_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60 * 1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

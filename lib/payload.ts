@@ -1,6 +1,7 @@
 // The producer payload, as the contract defines it. Shared by the HTTP app (reject early with
 // 422) and the workflow's validate activity (never archive what this schema refuses).
 import { z } from 'zod';
+import { isUnstorable } from '../db/storable-text';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EXTERNAL_ID_LENGTH = 512;
@@ -19,7 +20,8 @@ export const attachmentSchema = z
     content_type: z
       .string()
       .max(255)
-      .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'must be a MIME type such as application/pdf'),
+      // Parameters are printable ASCII: the value becomes a Content-Type header of the stored object.
+      .regex(/^[\w.+-]+\/[\w.+-]+([ \t]*;[\x20-\x7e]*)?$/, 'must be a MIME type such as application/pdf'),
     content_base64: base64.optional(),
     url: z
       .url({ protocol: /^https?$/ })
@@ -37,7 +39,13 @@ export const attachmentSchema = z
 export const KNOWN_FIELDS = ['external_id', 'occurred_at', 'from', 'to', 'body', 'attachments'] as const;
 
 export const payloadSchema = z.looseObject({
-  external_id: z.string().min(1).max(MAX_EXTERNAL_ID_LENGTH),
+  // The dedup key (database unique index, workflow id, search attribute) must be well-formed
+  // text: refused before the 200, never escaped (every other string is stored losslessly).
+  external_id: z
+    .string()
+    .min(1)
+    .max(MAX_EXTERNAL_ID_LENGTH)
+    .refine((s) => !isUnstorable(s), 'must not contain NUL or unpaired surrogates'),
   occurred_at: z.iso.datetime({ offset: true }),
   from: participant,
   to: z.array(participant).max(10_000),

@@ -31,6 +31,8 @@ export const NON_RETRYABLE = {
   integrity: 'IntegrityError',
   conflict: 'WormConflictError',
   attachmentFetchFailed: 'AttachmentFetchFailed',
+  /** A deterministic database data error (SQLSTATE 22/23/54): see activities/errors.ts. */
+  data: 'DataError',
 } as const;
 
 /** Retried by policy, with the type named so histories and logs say why. */

@@ -37,7 +37,8 @@ Messages:
                           List archived messages, newest first (default 50, at most 200)
   messages show <id>      Show one message with its body and attachments
   messages counts [--endpoint ID]
-                          Messages by status, and the backlog (acknowledged, not yet archived)
+                          Messages by status, the backlog (acknowledged, not yet archived), and
+                          how many are stuck (unarchived for longer than STUCK_AFTER_MS, 5 min)
   messages search [--q TEXT] [--endpoint ID] [--participant ADDR] [--status S,S]
                   [--since ISO] [--until ISO] [--attachments yes|no] [--extra JSON]
                   [--limit N] [--cursor C]

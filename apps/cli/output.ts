@@ -8,6 +8,9 @@ const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u206
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE_KEEP_LAYOUT = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+// A surrogate without its partner would print as U+FFFD: shown as its escape instead.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function escapeChar(c: string): string {
@@ -21,12 +24,12 @@ function escapeChar(c: string): string {
 
 /** One line, safe for a terminal. */
 export function clean(s: string): string {
-  return s.replace(UNSAFE, escapeChar);
+  return s.replace(UNSAFE, escapeChar).replace(LONE_SURROGATE, escapeChar);
 }
 
 /** Multi-line text (a message body), safe for a terminal; newlines and tabs are kept. */
 export function cleanMultiline(s: string): string {
-  return s.replace(/\r\n/g, '\n').replace(UNSAFE_KEEP_LAYOUT, escapeChar);
+  return s.replace(/\r\n/g, '\n').replace(UNSAFE_KEEP_LAYOUT, escapeChar).replace(LONE_SURROGATE, escapeChar);
 }
 
 export function truncate(s: string, max: number): string {

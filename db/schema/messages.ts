@@ -99,6 +99,10 @@ export const messages = pgTable(
     body: text('body'),
     // Every field of the payload beyond the contract's, kept as-is.
     extra: jsonb('extra').$type<Record<string, unknown>>().notNull().default({}),
+    // Fields PostgreSQL could not hold as sent (NUL, unpaired surrogates), stored in the lossless
+    // form of db/storable-text.ts: JSON Pointers into the payload, and the scheme's name.
+    escapedFields: text('escaped_fields').array().notNull().default(sql`'{}'::text[]`),
+    escapeScheme: text('escape_scheme'),
     // Number of attachments the payload declared (set by persist).
     attachmentCount: integer('attachment_count').notNull().default(0),
     rawSha256: text('raw_sha256').notNull(),

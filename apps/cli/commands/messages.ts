@@ -79,12 +79,14 @@ export const messageCommands: Command[] = [
       const c = await ctx.api.messages.counts.query({ endpointId: ctx.opts.endpoint });
       if (ctx.json) return ctx.out(toJson(c));
       const b = c.backlog;
+      const minutes = Math.round(c.stuckAfterMs / 60_000);
       ctx.out(
         keyValues([
           ['total', String(c.total)],
           ['archived', String(c.archived)],
           ['in progress', String(c.received + c.stored)],
           ['failed', String(c.failed)],
+          ['stuck', `${c.stuck}${c.stuck > 0 ? `  (unarchived for over ${minutes} min)` : ''}`],
           ['backlog', `${b.messages} acknowledged, not yet archived (${formatBytes(b.bytes)})`],
           [
             'oldest waiting',
@@ -150,6 +152,12 @@ export const messageCommands: Command[] = [
           ['workflow id', m.workflowId],
           ['manifest key', m.manifestKey],
           ['extra', extra],
+          [
+            'escaped',
+            m.escapedFields.length > 0
+              ? `${m.escapedFields.map(clean).join(', ')} (stored as ${m.escapeScheme}; shown as sent)`
+              : null,
+          ],
         ]),
       );
       ctx.out(m.body === null ? 'body: (none)\n' : `body:\n${indent(cleanMultiline(m.body))}\n`);

@@ -54,3 +54,18 @@ export function prettyJson(value: unknown): string {
     return String(value);
   }
 }
+
+/** "for over 5 min": the stuck threshold, as the counts report it. */
+export function formatStuckAfter(ms: number): string {
+  return ms < 120_000 ? `for over ${Math.round(ms / 1000)} s` : `for over ${Math.round(ms / 60_000)} min`;
+}
+
+// NUL, other invisible C0 controls, and surrogates without their partner (a browser would show
+// U+FFFD): made visible as the JSON escape \uXXXX a producer sends them as.
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+export function showInvisible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

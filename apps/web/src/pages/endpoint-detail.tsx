@@ -20,7 +20,7 @@ import {
 import { validateAllowlist } from '../lib/cidr';
 import { curlExample, pythonExample } from '../lib/examples';
 import { setFlash } from '../lib/flash';
-import { authModeLabel, formatCount, formatRelative } from '../lib/format';
+import { authModeLabel, formatCount, formatRelative, formatStuckAfter } from '../lib/format';
 import { Link, navigate, withQuery } from '../router';
 import { type Endpoint, type EndpointDetail, errorMessage, isNotFound, useTRPC } from '../trpc';
 import { ENDPOINT_CRUMBS } from './endpoints';
@@ -428,6 +428,14 @@ function ActivityPanel({ endpoint }: { endpoint: EndpointDetail }) {
             <dt>Failed</dt>
             <dd className={counts.data.failed > 0 ? 'text-danger' : undefined}>
               {formatCount(counts.data.failed)}
+            </dd>
+          </div>
+          <div
+            title={`Not archived and not failed ${formatStuckAfter(counts.data.stuckAfterMs)} after receipt`}
+          >
+            <dt>Stuck</dt>
+            <dd className={counts.data.stuck > 0 ? 'text-danger' : undefined} data-testid="count-stuck">
+              {formatCount(counts.data.stuck)}
             </dd>
           </div>
         </dl>

@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Alert, Badge, DateTime, EmptyState, ErrorState, Loading, PageHeader } from '../components/ui';
 import { takeFlash } from '../lib/flash';
-import { authModeLabel, formatCount } from '../lib/format';
+import { authModeLabel, formatCount, formatStuckAfter } from '../lib/format';
 import { Link, withQuery } from '../router';
 import { type Endpoint, useTRPC } from '../trpc';
 
@@ -155,6 +155,14 @@ function EndpointRow({ endpoint }: { endpoint: Endpoint }) {
       <td className="num">{countCell(counts.data?.archived)}</td>
       <td className="num">
         {countCell(counts.data ? counts.data.received + counts.data.stored : undefined)}
+        {counts.data && counts.data.stuck > 0 && (
+          <span
+            className="sub text-danger"
+            title={`Not archived and not failed ${formatStuckAfter(counts.data.stuckAfterMs)} after receipt`}
+          >
+            {formatCount(counts.data.stuck)} stuck
+          </span>
+        )}
       </td>
       <td className={`num${counts.data && counts.data.failed > 0 ? ' text-danger' : ''}`}>
         {countCell(counts.data?.failed)}

@@ -13,7 +13,7 @@ import {
   PageHeader,
   StatusBadge,
 } from '../components/ui';
-import { formatBytes, prettyJson } from '../lib/format';
+import { formatBytes, prettyJson, showInvisible } from '../lib/format';
 import { temporalWorkflowUrl, useUiConfig } from '../lib/ui-config';
 import { Link, withQuery } from '../router';
 import { isNotFound, type RouterOutputs, useTRPC } from '../trpc';
@@ -82,6 +82,7 @@ export function MessageDetailPage({ id }: { id: string }) {
         actions={<TemporalLink workflowId={m.workflowId} />}
       />
       {m.error && <Alert title="Processing error">{m.error}</Alert>}
+      {m.escapedFields.length > 0 && <EscapedNotice fields={m.escapedFields} scheme={m.escapeScheme} />}
       <div className="detail-grid">
         <div className="detail-main">
           <section className="panel" aria-labelledby="participants-heading">
@@ -114,7 +115,7 @@ export function MessageDetailPage({ id }: { id: string }) {
               <p className="muted">No body.</p>
             ) : (
               <pre className="message-body" data-testid="message-body">
-                {m.body}
+                {showInvisible(m.body)}
               </pre>
             )}
           </section>
@@ -200,10 +201,25 @@ export function MessageDetailPage({ id }: { id: string }) {
 function ParticipantView({ p }: { p: Participant }) {
   return p.display_name ? (
     <span>
-      {p.display_name} <span className="muted">&lt;{p.identifier}&gt;</span>
+      {showInvisible(p.display_name)} <span className="muted">&lt;{showInvisible(p.identifier)}&gt;</span>
     </span>
   ) : (
-    <span>{p.identifier}</span>
+    <span>{showInvisible(p.identifier)}</span>
+  );
+}
+
+/** Fields PostgreSQL could not hold as sent: stored escaped, shown here as sent. */
+function EscapedNotice({ fields, scheme }: { fields: string[]; scheme: string | null }) {
+  return (
+    <div data-testid="escaped-notice">
+      <Alert kind="info" title="Some fields are stored escaped">
+        {`These fields contain characters PostgreSQL text cannot hold (NUL or unpaired surrogates): ${fields
+          .map(showInvisible)
+          .join(
+            ', ',
+          )}. They are stored in a lossless escaped form (${scheme ?? 'unknown scheme'}) and shown here as sent, with those characters written as \\uXXXX. The raw body is the exact bytes received.`}
+      </Alert>
+    </div>
   );
 }
 

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { authModeEnum } from '../../../../../db/schema';
+import { isUnstorable } from '../../../../../db/storable-text';
 import { ipAllowlistSchema } from '../../../../../lib/cidr';
 
-export const ZEndpointName = z.string().trim().min(1, 'name is required').max(200);
+export const ZEndpointName = z
+  .string()
+  .trim()
+  .min(1, 'name is required')
+  .max(200)
+  // PostgreSQL text can't hold these: a 400 here, not a 500 from the database.
+  .refine((s) => !isUnstorable(s), 'must not contain NUL or unpaired surrogates');
 
 export const ZRateLimitPerSecond = z.number().int().min(1).max(100_000);
 export const ZRateLimitBurst = z.number().int().min(1).max(1_000_000);

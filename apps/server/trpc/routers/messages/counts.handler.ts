@@ -1,12 +1,14 @@
 import { and, count, eq, type SQL } from 'drizzle-orm';
 import { backlogByTenant } from '../../../../../db/receipts';
 import { messageStatusEnum, messages } from '../../../../../db/schema';
+import { stuckMessageCount } from '../../../../../db/stuck';
 import type { TenantContext } from '../../trpc';
 import type { MessageCountsInput } from './counts.schema';
 
 /**
- * Messages by status, for the tenant or one of its endpoints, and the backlog: acknowledged
- * receipts not yet archived (a message is counted by status only once its row is written).
+ * Messages by status, for the tenant or one of its endpoints; the backlog (acknowledged receipts
+ * not yet archived: a message is counted by status only once its row is written); and how many
+ * of those are stuck.
  */
 export async function messageCountsHandler({
   ctx,
@@ -27,11 +29,20 @@ export async function messageCountsHandler({
     number
   >;
   for (const r of rows) counts[r.status] = Number(r.n);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const [backlog] = await backlogByTenant(ctx.db, ctx.principal.tenantId, input.endpointId);
+  const stuck = await stuckMessageCount(ctx.db, {
+    tenantId: ctx.principal.tenantId,
+    endpointId: input.endpointId,
+    olderThanMs: ctx.config.STUCK_AFTER_MS,
+  });
   const oldest = backlog?.oldestReceivedAt ?? null;
   return {
     ...counts,
-    total: Object.values(counts).reduce((a, b) => a + b, 0),
+    total,
+    // A subset of the backlog: not part of `total`.
+    stuck,
+    stuckAfterMs: ctx.config.STUCK_AFTER_MS,
     backlog: {
       messages: backlog?.messages ?? 0,
       bytes: backlog?.bytes ?? 0,

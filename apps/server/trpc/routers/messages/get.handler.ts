@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { attachments, messageColumns, messages } from '../../../../../db/schema';
+import { unescapeJson, unescapeText } from '../../../../../db/storable-text';
 import type { TenantContext } from '../../trpc';
 import type { MessageIdInput } from './get.schema';
 import { toAttachmentView, toMessageSummary } from './message-view';
@@ -18,15 +19,19 @@ export async function getMessageHandler({ ctx, input }: { ctx: TenantContext; in
     .orderBy(asc(attachments.ordinal));
   return {
     ...toMessageSummary(m),
-    body: m.body,
-    extra: m.extra,
+    body: m.body === null ? null : unescapeText(m.body),
+    extra: unescapeJson(m.extra) as typeof m.extra,
+    // Which fields PostgreSQL could not hold as sent and are stored escaped (the values above
+    // are decoded, exact; the raw bytes are the evidence). Empty when nothing was escaped.
+    escapedFields: m.escapedFields.map(unescapeText),
+    escapeScheme: m.escapeScheme,
     rawSha256: m.rawSha256,
     rawSize: m.rawSize,
     requestId: m.requestId,
     sourceIp: m.sourceIp,
     workflowId: m.workflowId,
     manifestKey: m.manifestKey,
-    error: m.error,
+    error: m.error === null ? null : unescapeText(m.error),
     attachments: atts.map(toAttachmentView),
   };
 }

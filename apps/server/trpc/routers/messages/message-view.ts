@@ -1,4 +1,5 @@
 import type { Attachment, MessageRecord } from '../../../../../db/schema';
+import { attachmentFromStorable, previewText, unescapeJson } from '../../../../../db/storable-text';
 
 type SummaryFields =
   | 'id'
@@ -22,13 +23,15 @@ export function toMessageSummary(m: Pick<MessageRecord, SummaryFields>) {
     occurredAt: m.occurredAt?.toISOString() ?? null,
     receivedAt: m.receivedAt.toISOString(),
     archivedAt: m.archivedAt?.toISOString() ?? null,
-    from: m.from,
-    to: m.to,
-    bodyPreview: m.body === null ? null : m.body.slice(0, 200),
+    // Stored strings are decoded (db/storable-text.ts): the API shows what the producer sent.
+    from: unescapeJson(m.from) as MessageRecord['from'],
+    to: unescapeJson(m.to) as MessageRecord['to'],
+    bodyPreview: m.body === null ? null : previewText(m.body, 200),
   };
 }
 
-export function toAttachmentView(a: Attachment) {
+export function toAttachmentView(stored: Attachment) {
+  const a = attachmentFromStorable(stored);
   return {
     ordinal: a.ordinal,
     filename: a.filename,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageStatusEnum } from '../../../../../db/schema';
+import { escapeJson, escapeText } from '../../../../../db/storable-text';
 
 export const SEARCH_MAX_LIMIT = 200;
 /** occurred_*: by occurred_at (received_at for a payload that never parsed); received_*: by received_at. */
@@ -8,22 +9,17 @@ export type SearchSort = (typeof SEARCH_SORTS)[number];
 export const EXTRA_FILTER_MAX_BYTES = 4096;
 export const EXTRA_FILTER_MAX_DEPTH = 8;
 
-// PostgreSQL text cannot hold NUL, and jsonb refuses lone surrogates: refuse them here (400),
-// not in the database (500).
-const LONE_SURROGATE = /\p{Cs}/u;
-const storable = (s: string) => !s.includes('\u0000') && !LONE_SURROGATE.test(s);
-const storableText = (max: number) =>
-  z.string().max(max).refine(storable, 'must not contain NUL or unpaired surrogates');
+// Messages store what PostgreSQL can't hold (NUL, unpaired surrogates) in the lossless form of
+// db/storable-text.ts; search terms are put in the same form, so they find those messages.
+const storableText = (max: number) => z.string().max(max).transform(escapeText);
 
 const isoDate = z.iso.datetime({ offset: true });
 
-/** True if every string (keys included) is storable and nesting stays within `depth`. */
-function jsonIsSearchable(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return storable(value);
+/** True if nesting stays within `depth`. */
+function nestsWithin(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (depth === 0) return false;
-  if (Array.isArray(value)) return value.every((v) => jsonIsSearchable(v, depth - 1));
-  return Object.entries(value).every(([k, v]) => storable(k) && jsonIsSearchable(v, depth - 1));
+  return Object.values(value).every((v) => nestsWithin(v, depth - 1));
 }
 
 /**
@@ -36,9 +32,10 @@ export const ZExtraFilter = z
   .refine((v) => Buffer.byteLength(JSON.stringify(v)) <= EXTRA_FILTER_MAX_BYTES, {
     message: `must be at most ${EXTRA_FILTER_MAX_BYTES} bytes of JSON`,
   })
-  .refine((v) => jsonIsSearchable(v, EXTRA_FILTER_MAX_DEPTH), {
-    message: `must nest at most ${EXTRA_FILTER_MAX_DEPTH} levels and contain no NUL or unpaired surrogates`,
-  });
+  .refine((v) => nestsWithin(v, EXTRA_FILTER_MAX_DEPTH), {
+    message: `must nest at most ${EXTRA_FILTER_MAX_DEPTH} levels`,
+  })
+  .transform((v) => escapeJson(v) as Record<string, z.core.util.JSONType>);
 
 export const ZSearchMessagesInput = z
   .object({
@@ -46,7 +43,7 @@ export const ZSearchMessagesInput = z
     q: storableText(1000).optional(),
     endpointId: z.uuid().optional(),
     /** An identifier of the sender or a recipient (exact, case-insensitive). */
-    participant: storableText(2048).trim().min(1).optional(),
+    participant: z.string().max(2048).trim().min(1).transform(escapeText).optional(),
     /** Ranges are half-open: from <= t < to. */
     occurredFrom: isoDate.optional(),
     occurredTo: isoDate.optional(),
