@@ -5,7 +5,7 @@ import { attachments } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
-import { loadRawBody, parseOrFail } from './raw-body';
+import { loadMessage } from './raw-body';
 import { messageRetentionDays } from './tenant';
 
 export function createAttachmentActivities({ db, worm }: ActivityDeps) {
@@ -14,7 +14,7 @@ export function createAttachmentActivities({ db, worm }: ActivityDeps) {
     async storeInlineAttachments(
       input: ArchiveMessageInput,
     ): Promise<{ inline: number; urlOrdinals: number[] }> {
-      const { payload } = parseOrFail(await loadRawBody(worm, input.raw));
+      const { payload } = await loadMessage(worm, input);
       const until = retainUntil(input.receivedAt, await messageRetentionDays(db, input));
       let inline = 0;
       const urlOrdinals: number[] = [];

@@ -10,7 +10,7 @@ import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
-import { loadRawBody, parseOrFail } from './raw-body';
+import { loadMessage } from './raw-body';
 import { messageRetentionDays } from './tenant';
 
 export const ATTACHMENT_FETCH_FAILED = 'AttachmentFetchFailed';
@@ -31,7 +31,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         return { sha256: row.sha256, size: row.size };
 
       // The producer's declared hash lives in the payload, the exact bytes we were sent.
-      const spec = parseOrFail(await loadRawBody(worm, input.raw)).payload.attachments[ordinal];
+      const spec = (await loadMessage(worm, input)).payload.attachments[ordinal];
       const ctx = Context.current();
       try {
         const result = await fetchToWorm({

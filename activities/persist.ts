@@ -5,7 +5,7 @@ import { recordConflict } from '../db/conflicts';
 import { messages } from '../db/schema';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
-import { loadRawBody, parseOrFail } from './raw-body';
+import { loadMessage } from './raw-body';
 
 export type PersistResult =
   | { duplicate: false }
@@ -15,11 +15,11 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
   return {
     /** Re-validates the stored bytes with the ingest schema (defence in depth; reprocessing). */
     async validate(input: ArchiveMessageInput): Promise<void> {
-      parseOrFail(await loadRawBody(worm, input.raw));
+      await loadMessage(worm, input);
     },
 
     async persist(input: ArchiveMessageInput): Promise<PersistResult> {
-      const { payload, extra } = parseOrFail(await loadRawBody(worm, input.raw));
+      const { payload, extra } = await loadMessage(worm, input);
       const content = {
         occurredAt: new Date(payload.occurred_at),
         from: payload.from,

@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sha256Hex } from '../lib/crypto';
 import { parsePayload } from '../lib/payload';
-import { NON_RETRYABLE, type RawBodyRef } from '../workflows/types';
+import { type ArchiveMessageInput, NON_RETRYABLE, type RawBodyRef } from '../workflows/types';
 import type { WormStore } from '../worm/store';
 
 export async function loadRawBody(worm: WormStore, ref: RawBodyRef): Promise<Buffer> {
@@ -28,6 +28,14 @@ export async function loadRawBody(worm: WormStore, ref: RawBodyRef): Promise<Buf
     );
   }
   return bytes;
+}
+
+/**
+ * Sources hook: the message to validate and persist — the source preset's mapped payload when the
+ * input carries one, else the raw body itself. (On main: re-point at the receipt's payload column.)
+ */
+export async function loadMessage(worm: WormStore, input: ArchiveMessageInput) {
+  return parseOrFail(await loadRawBody(worm, input.payload ?? input.raw));
 }
 
 /** Parses the raw body with the same schema as the HTTP app; a refusal is final. */

@@ -22,6 +22,12 @@ export interface ArchiveMessageInput {
   sourceIp: string | null;
   raw: RawBodyRef;
   /**
+   * Sources hook: the message as mapped from a SaaS source preset (apps/server/ingest/sources), as
+   * JSON bytes. Absent when the raw body already is the payload. The activities validate and
+   * persist this; `raw` stays the exact evidence.
+   */
+  payload?: RawBodyRef;
+  /**
    * The tenant's retention when the message was received: every object of the message is sealed
    * until receivedAt + this. Fixed at receipt, so a later policy change can't shorten it.
    */

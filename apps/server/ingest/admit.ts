@@ -16,6 +16,7 @@ import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../../lib/
 import type { ArchiveMessageInput, RawBodyRef } from '../../../workflows/types';
 import { rawBodyKey, retainUntil } from '../../../worm/keys';
 import type { WormStore } from '../../../worm/store';
+import { mappedPayloadRef } from './sources';
 
 export interface AdmitDeps {
   db: Db;
@@ -39,6 +40,8 @@ export interface AdmitRequest {
   requestId: string;
   receivedAt: Date;
   sourceIp: string | null;
+  /** Sources hook: the message as mapped from a SaaS preset (JSON bytes), when not the raw body. */
+  payload?: Buffer;
 }
 
 export interface AdmitResult {
@@ -88,6 +91,8 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     receivedAt: req.receivedAt.toISOString(),
     sourceIp: req.sourceIp,
     raw,
+    // Sources hook: the mapped message travels next to the raw reference.
+    ...(req.payload ? { payload: await mappedPayloadRef(deps, { ...req, payload: req.payload }) } : {}),
     retentionDays: req.retentionDays,
     fetchMaxAttempts: deps.fetchMaxAttempts,
   };

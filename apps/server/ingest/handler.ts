@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
-import { MAX_BODY_BYTES, parsePayload } from '../../../lib/payload';
+import { MAX_BODY_BYTES } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
 import { HttpError, sendError, sendJson } from '../http/respond';
@@ -17,6 +17,7 @@ import { checkInlineAttachmentHashes } from './inline-attachments';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
+import { parseDelivery, verifyDelivery } from './sources';
 
 export const INGEST_PREFIX = '/webhooks/incoming/in/';
 
@@ -72,19 +73,24 @@ export function createIngestHandler(deps: ServerDeps) {
       const secret = endpointSecret(deps.secretBox, endpoint);
       // Bearer can be checked before the body is read: an unauthenticated client never
       // gets us to buffer 10 MB.
-      if (endpoint.authMode === 'bearer') {
+      if (endpoint.source === 'comma' && endpoint.authMode === 'bearer') {
         checkBearer(req.headers, secret);
         // Before the body: a request that will be refused never makes us buffer it.
         await admitRate(endpoint);
       }
       const raw = await readBodyCapped(req, MAX_BODY_BYTES);
-      if (endpoint.authMode === 'hmac') {
+      if (endpoint.source !== 'comma') {
+        verifyDelivery(endpoint, req.headers, raw, secret, receivedAt); // sources hook: the preset's signature
+        await admitRate(endpoint);
+      } else if (endpoint.authMode === 'hmac') {
         checkHmac(req.headers, secret, raw);
         // After the signature: unauthenticated traffic never spends the producer's budget.
         await admitRate(endpoint);
       }
 
-      const parsed = parsePayload(raw);
+      // Sources hook: the contract's payload, or the preset's mapping (or a handshake answered here).
+      const parsed = parseDelivery(endpoint, req.headers, raw, receivedAt);
+      if ('reply' in parsed) return sendJson(res, 200, parsed.reply);
       if (!parsed.ok) {
         if (parsed.code === 'invalid_json') throw new HttpError(400, 'invalid_json', parsed.message);
         throw new HttpError(422, 'validation_failed', parsed.message, {}, parsed.issues);
@@ -102,6 +108,7 @@ export function createIngestHandler(deps: ServerDeps) {
         requestId,
         receivedAt,
         sourceIp: ip,
+        payload: parsed.mapped,
       });
       sendJson(res, 200, {
         status: result.status,
