@@ -14,8 +14,12 @@ async function cli(argv: string[]) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
     env,
   });
   return { code, stdout, stderr };
