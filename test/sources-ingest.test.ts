@@ -350,12 +350,35 @@ describe('admin API for sources', () => {
     await refused(await post(shop.endpoint.url, body, signed('shpss_first_secret_1234')), 'unauthorized');
     await ack(await post(shop.endpoint.url, body, signed('shpss_second_secret_5678')), 'accepted');
 
+    // The mapping can be changed later, and removed again; not on a comma endpoint.
+    await api.endpoints.update.mutate({
+      id: shop.endpoint.id,
+      mapping: { externalId: { pointer: '/name' } },
+    });
+    const viaMapping = await ack(
+      await post(shop.endpoint.url, body, signed('shpss_second_secret_5678')),
+      'accepted',
+    );
+    expect(viaMapping.external_id).toBe('#1');
+    const cleared = await api.endpoints.update.mutate({ id: shop.endpoint.id, mapping: null });
+    expect(cleared.sourceConfig).toEqual({});
+    const headers = signed('shpss_second_secret_5678');
+    const back = await ack(await post(shop.endpoint.url, body, headers), 'accepted');
+    expect(back.external_id).toBe(headers['x-shopify-webhook-id']);
+
     // A comma endpoint's secret is always generated; another tenant's endpoint is not found.
     const comma = await api.endpoints.create.mutate({ name: 'c', authMode: 'hmac' });
     expect(comma.endpoint.source).toBe('comma');
     expect(
       (await trpcError(api.endpoints.rotateSecret.mutate({ id: comma.endpoint.id, secret: 'chosen-by-me' })))
         .data?.code,
+    ).toBe('BAD_REQUEST');
+    expect(
+      (
+        await trpcError(
+          api.endpoints.update.mutate({ id: comma.endpoint.id, mapping: { body: { value: 'x' } } }),
+        )
+      ).data?.code,
     ).toBe('BAD_REQUEST');
     const other = adminClient(stack.baseUrl, (await stack.newTenant()).adminKey);
     expect(

@@ -2,7 +2,7 @@
 // masking of secret-bearing headers kept as evidence.
 import { describe, expect, it } from 'vitest';
 import { type Mapping, mappingSchema } from '../../../../lib/sources/config';
-import { PRESETS } from '.';
+import { evidenceHeaders, PRESETS } from '.';
 import { resolvePointer } from './body';
 import { mapDelivery, toIsoTime } from './mapping';
 import { MASKED, maskSecretHeaders } from './mask-headers';
@@ -191,3 +191,28 @@ describe('maskSecretHeaders', () => {
     });
   });
 });
+
+describe('evidenceHeaders', () => {
+  it("also masks a custom-hmac endpoint's own signature header", () => {
+    const endpoint = {
+      source: 'custom-hmac' as const,
+      sourceConfig: { customHmac: hmacSettings('x-acme-mac') },
+    };
+    expect(evidenceHeaders(endpoint, { 'x-acme-mac': 'abc', 'x-acme-event': 'ping' })).toEqual({
+      'x-acme-mac': MASKED,
+      'x-acme-event': 'ping',
+    });
+  });
+});
+
+function hmacSettings(header: string) {
+  return {
+    header,
+    prefix: '',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    secretEncoding: 'utf8',
+    template: '{body}',
+    toleranceSeconds: 300,
+  } as const;
+}
