@@ -23,11 +23,19 @@ export const USAGE = `Usage: scripts/admin <command> [options]
 Endpoints:
   endpoints create --name NAME --auth bearer|hmac [--allow CIDR]...
                           Create an endpoint; prints its URL and its secret (shown once)
+  endpoints create --name NAME --source SOURCE [--secret S] [--custom-hmac JSON]
+                   [--mapping JSON] [--allow CIDR]...
+                          An endpoint for a SaaS tool's own webhooks. SOURCE: github,
+                          stripe, slack, shopify, svix, standard-webhooks, custom-hmac.
+                          --secret is the tool's signing secret (required for stripe, slack,
+                          shopify, svix); otherwise one is generated and shown once
   endpoints list          List endpoints
   endpoints show <id>     Show one endpoint
   endpoints update <id> [--name NAME] [--allow CIDR]... [--clear-allowlist]
                           Rename it, or replace its IP allowlist
-  endpoints rotate <id>   Issue a new secret; the old one stops working at once
+  endpoints rotate <id> [--secret S]
+                          Issue a new secret (or set the tool's new one); the old one stops
+                          working at once
   endpoints enable <id>   Accept webhooks on its URL again
   endpoints disable <id>  Reject every webhook on its URL (nothing is deleted)
   endpoints delete <id>   Delete it: the URL stops resolving; archived messages are kept

@@ -12,6 +12,10 @@ export const OPTIONS = {
   // Per command.
   name: { type: 'string' },
   auth: { type: 'string' },
+  source: { type: 'string' },
+  secret: { type: 'string' },
+  'custom-hmac': { type: 'string' },
+  mapping: { type: 'string' },
   allow: { type: 'string', multiple: true },
   'clear-allowlist': { type: 'boolean' },
   endpoint: { type: 'string' },
@@ -40,6 +44,10 @@ export interface OptionValues {
   'key-file'?: string;
   name?: string;
   auth?: string;
+  source?: string;
+  secret?: string;
+  'custom-hmac'?: string;
+  mapping?: string;
   allow?: string[];
   'clear-allowlist'?: boolean;
   endpoint?: string;

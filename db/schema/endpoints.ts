@@ -1,8 +1,11 @@
-import { boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { SOURCE_KINDS, type SourceConfig } from '../../lib/sources/config';
 import { tenants } from './tenants';
 
 export const authModeEnum = pgEnum('auth_mode', ['bearer', 'hmac']);
 export type AuthMode = (typeof authModeEnum.enumValues)[number];
+// Who sends to the endpoint: 'comma' is the contract (Bearer/HMAC); the others are SaaS presets.
+export const endpointSourceEnum = pgEnum('endpoint_source', SOURCE_KINDS);
 
 export const endpoints = pgTable(
   'endpoints',
@@ -17,6 +20,9 @@ export const endpoints = pgTable(
     tokenHash: text('token_hash').notNull().unique(),
     tokenSealed: text('token_sealed').notNull(),
     authMode: authModeEnum('auth_mode').notNull(),
+    source: endpointSourceEnum('source').notNull().default('comma'),
+    // Preset settings (custom-hmac, payload mapping); never a secret. Validated by sourceConfigSchema.
+    sourceConfig: jsonb('source_config').$type<SourceConfig>().notNull().default({}),
     secretSealed: text('secret_sealed').notNull(),
     ipAllowlist: text('ip_allowlist').array().notNull().default([]),
     enabled: boolean('enabled').notNull().default(true),

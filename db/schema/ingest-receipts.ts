@@ -38,7 +38,7 @@ export const ingestReceipts = pgTable(
     // The message JSON as mapped from a source preset's delivery; null when the raw body is it.
     payload: bytea('payload'),
     // Request headers kept as evidence, secrets masked.
-    requestHeaders: jsonb('request_headers').$type<Record<string, string>>(),
+    requestHeaders: jsonb('request_headers').$type<Record<string, string | string[]>>(),
     authMode: authModeEnum('auth_mode').notNull(),
     receivedAt: timestamptz('received_at').notNull(),
     requestId: text('request_id').notNull(),

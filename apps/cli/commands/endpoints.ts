@@ -1,4 +1,6 @@
 import type { inferRouterOutputs } from '@trpc/server';
+import { SOURCE_INFO } from '../../../lib/sources/catalog';
+import { SOURCE_KINDS, type SourceKind } from '../../../lib/sources/config';
 import type { AppRouter } from '../../server/trpc/root';
 import { type Command, type CommandContext, type OptionValues, requireOption, splitList } from '../command';
 import { UsageError } from '../errors';
@@ -19,7 +21,8 @@ function endpointDetails(e: EndpointView, { withUrl = true } = {}): string {
   return keyValues([
     ['id', e.id],
     ['name', e.name],
-    ['auth', e.authMode],
+    ['source', e.source === 'comma' ? null : SOURCE_INFO[e.source].label],
+    ['auth', e.source === 'comma' ? e.authMode : null],
     ['state', state(e)],
     ['allowlist', allowlistText(e.ipAllowlist)],
     ['rate limit', `${e.rateLimit.perSecond}/s, burst ${e.rateLimit.burst}`],
@@ -37,8 +40,9 @@ function endpointDetails(e: EndpointView, { withUrl = true } = {}): string {
 }
 
 /** How a producer presents the secret, per auth mode (see apps/server/ingest/authenticate.ts). */
-function producerHint(mode: AuthMode): string {
-  return mode === 'bearer'
+function producerHint(e: EndpointView): string {
+  if (e.source !== 'comma') return `In ${SOURCE_INFO[e.source].label}: ${SOURCE_INFO[e.source].setup}`;
+  return e.authMode === 'bearer'
     ? 'Producers send it as: Authorization: Bearer <secret>'
     : 'Producers sign each body with it: X-Comma-Signature: hex(HMAC-SHA256(secret, raw body))';
 }
@@ -52,7 +56,7 @@ function secretBlock(e: EndpointView, secret: string): string {
       ['  Secret', secret],
     ]).trimEnd(),
     '',
-    `  ${producerHint(e.authMode)}`,
+    `  ${producerHint(e)}`,
     '',
     `!! ${SECRET_WARNING}`,
     '',
@@ -70,6 +74,17 @@ function validateAllow(opts: OptionValues, command: string) {
 
 const id = (ctx: CommandContext) => ctx.args[0]!;
 
+/** A JSON option's value (the server validates its shape); a usage error if it isn't JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: the admin API's zod schema checks the shape.
+function jsonOption(text: string | undefined, option: string, command: string): any {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${command}: ${option} must be JSON, e.g. '{"header":"x-signature"}'`);
+  }
+}
+
 async function setEnabled(ctx: CommandContext, enabled: boolean) {
   const e = await ctx.api.endpoints.update.mutate({ id: id(ctx), enabled });
   if (ctx.json) return ctx.out(toJson(e));
@@ -82,19 +97,42 @@ export const endpointCommands: Command[] = [
   {
     name: 'endpoints create',
     args: [],
-    options: ['name', 'auth', 'allow'],
+    options: ['name', 'auth', 'allow', 'source', 'secret', 'custom-hmac', 'mapping'],
     validate(opts) {
       requireOption(opts, 'name', this.name);
-      const auth = requireOption(opts, 'auth', this.name);
-      if (!(AUTH_MODES as readonly string[]).includes(auth)) {
-        throw new UsageError(`${this.name}: --auth must be bearer or hmac, got ${JSON.stringify(auth)}`);
+      const source = opts.source ?? 'comma';
+      if (!(SOURCE_KINDS as readonly string[]).includes(source)) {
+        throw new UsageError(
+          `${this.name}: --source must be one of ${SOURCE_KINDS.join(', ')}, got ${JSON.stringify(source)}`,
+        );
       }
+      if (source === 'comma') {
+        const auth = requireOption(opts, 'auth', this.name);
+        if (!(AUTH_MODES as readonly string[]).includes(auth)) {
+          throw new UsageError(`${this.name}: --auth must be bearer or hmac, got ${JSON.stringify(auth)}`);
+        }
+      } else if (opts.auth !== undefined) {
+        throw new UsageError(
+          `${this.name}: --auth is for the contract's own endpoints; ${source} signs its own way`,
+        );
+      }
+      jsonOption(opts['custom-hmac'], '--custom-hmac', this.name);
+      jsonOption(opts.mapping, '--mapping', this.name);
       validateAllow(opts, this.name);
     },
     async run(ctx) {
+      const source = (ctx.opts.source ?? 'comma') as SourceKind;
       const res = await ctx.api.endpoints.create.mutate({
         name: ctx.opts.name!,
-        authMode: ctx.opts.auth as AuthMode,
+        source,
+        ...(source === 'comma' ? { authMode: ctx.opts.auth as AuthMode } : {}),
+        ...(ctx.opts.secret !== undefined ? { secret: ctx.opts.secret } : {}),
+        ...(ctx.opts['custom-hmac'] !== undefined
+          ? { customHmac: jsonOption(ctx.opts['custom-hmac'], '--custom-hmac', this.name) }
+          : {}),
+        ...(ctx.opts.mapping !== undefined
+          ? { mapping: jsonOption(ctx.opts.mapping, '--mapping', this.name) }
+          : {}),
         ipAllowlist: splitList(ctx.opts.allow),
       });
       if (ctx.json) return ctx.out(toJson(res));
@@ -117,7 +155,7 @@ export const endpointCommands: Command[] = [
           list.map((e) => [
             e.id,
             truncate(e.name, 40),
-            e.authMode,
+            e.source === 'comma' ? e.authMode : e.source,
             state(e),
             truncate(allowlistText(e.ipAllowlist), 40),
             e.createdAt,
@@ -160,9 +198,12 @@ export const endpointCommands: Command[] = [
   {
     name: 'endpoints rotate',
     args: ['id'],
-    options: [],
+    options: ['secret'],
     async run(ctx) {
-      const res = await ctx.api.endpoints.rotateSecret.mutate({ id: id(ctx) });
+      const res = await ctx.api.endpoints.rotateSecret.mutate({
+        id: id(ctx),
+        ...(ctx.opts.secret !== undefined ? { secret: ctx.opts.secret } : {}),
+      });
       if (ctx.json) return ctx.out(toJson(res));
       ctx.out(`Rotated the secret of endpoint ${res.endpoint.id} (${res.endpoint.name}).\n`);
       ctx.out('The old secret stopped working just now; give producers the new one.\n');

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   bad_request: 400,
   invalid_json: 400,
   unauthorized: 401,
+  signature_expired: 401,
   endpoint_disabled: 403,
   ip_not_allowed: 403,
   endpoint_not_found: 404,

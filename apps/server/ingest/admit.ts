@@ -34,6 +34,10 @@ export interface AdmitRequest {
   requestId: string;
   receivedAt: Date;
   sourceIp: string | null;
+  /** The message as mapped from a source preset's delivery (JSON bytes), when not the raw body. */
+  payload?: Buffer | undefined;
+  /** The request's headers as evidence, secrets masked. */
+  requestHeaders: Record<string, string | string[]>;
 }
 
 export interface AdmitResult {
@@ -60,6 +64,8 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     receivedAt: req.receivedAt,
     requestId: req.requestId,
     sourceIp: req.sourceIp,
+    payload: req.payload ?? null,
+    requestHeaders: req.requestHeaders,
     retentionDays: req.retentionDays,
     workflowId,
     nextRelayAt: new Date(req.receivedAt.getTime() + deps.relayGraceMs),

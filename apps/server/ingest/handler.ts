@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthMode, Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
-import { MAX_BODY_BYTES, type Payload, parsePayload } from '../../../lib/payload';
+import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
 import { HttpError, sendError, sendJson } from '../http/respond';
@@ -17,6 +17,7 @@ import { checkInlineAttachmentHashes } from './inline-attachments';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
+import { evidenceHeaders, parseDelivery, verifyDelivery } from './sources';
 
 export const INGEST_PREFIX = '/webhooks/incoming/in/';
 
@@ -32,6 +33,10 @@ interface IngestState {
   secret: string;
   raw?: Buffer;
   payload?: Payload;
+  /** A source preset's delivery mapped to the archive's message (JSON bytes). */
+  mapped?: Buffer | undefined;
+  /** A handshake the sender expects answered (Slack's url_verification), not archived. */
+  reply?: Record<string, unknown>;
 }
 
 type Step = (s: IngestState, deps: ServerDeps) => void | Promise<void>;
@@ -51,6 +56,9 @@ const readBody: Step = async (s) => {
 
 const hmac: Step = (s) => checkHmac(s.req.headers, s.secret, body(s));
 
+/** A SaaS tool's own signature scheme (Standard Webhooks, GitHub, Stripe…): see sources/. */
+const preset: Step = (s) => verifyDelivery(s.endpoint, s.req.headers, body(s), s.secret, s.receivedAt);
+
 const rate: Step = async (s, deps) => {
   const { id, rateLimitPerSecond, rateLimitBurst } = s.endpoint;
   const rl = await deps.rateLimiter.acquire(
@@ -65,14 +73,20 @@ const rate: Step = async (s, deps) => {
   }
 };
 
+/** The contract's payload, or a source preset's delivery mapped to it. */
 const parse: Step = (s) => {
-  const parsed = parsePayload(body(s));
+  const parsed = parseDelivery(s.endpoint, s.req.headers, body(s), s.receivedAt);
+  if ('reply' in parsed) {
+    s.reply = parsed.reply;
+    return;
+  }
   if (!parsed.ok) {
     if (parsed.code === 'invalid_json') throw new HttpError('invalid_json', parsed.message);
     throw new HttpError('validation_failed', parsed.message, {}, parsed.issues);
   }
   checkInlineAttachmentHashes(parsed.payload);
   s.payload = parsed.payload;
+  s.mapped = parsed.mapped;
 };
 
 /**
@@ -85,6 +99,11 @@ const PIPELINES: Record<AuthMode, Step[]> = {
   bearer: [bearer, rate, readBody, parse],
   hmac: [readBody, hmac, rate, parse],
 };
+/** Source presets sign the body, like HMAC. */
+const PRESET_PIPELINE: Step[] = [readBody, preset, rate, parse];
+
+const pipelineFor = (endpoint: Endpoint) =>
+  endpoint.source === 'comma' ? PIPELINES[endpoint.authMode] : PRESET_PIPELINE;
 
 export function createIngestHandler(deps: ServerDeps) {
   const { config, log } = deps;
@@ -118,7 +137,8 @@ export function createIngestHandler(deps: ServerDeps) {
         retentionDays,
         secret: endpointSecret(deps.secretBox, endpoint),
       };
-      for (const step of [allowlist, ...PIPELINES[endpoint.authMode]]) await step(s, deps);
+      for (const step of [allowlist, ...pipelineFor(endpoint)]) await step(s, deps);
+      if (s.reply) return sendJson(res, 200, s.reply);
 
       const raw = body(s);
       const externalId = s.payload!.external_id;
@@ -133,6 +153,8 @@ export function createIngestHandler(deps: ServerDeps) {
         requestId,
         receivedAt,
         sourceIp: s.ip,
+        payload: s.mapped,
+        requestHeaders: evidenceHeaders(endpoint, req.headers),
       });
       sendJson(res, 200, {
         status: result.status,

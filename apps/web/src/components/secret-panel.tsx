@@ -1,5 +1,8 @@
 // The one time a secret is visible: after create and after rotate.
 import { useEffect, useId, useRef } from 'react';
+import { SOURCE_INFO } from '../../../../lib/sources/catalog';
+import type { SourceKind } from '../../../../lib/sources/config';
+import { SourceSetup } from './source-fields';
 import { CopyField } from './ui';
 
 export function SecretPanel({
@@ -8,6 +11,7 @@ export function SecretPanel({
   url,
   secret,
   authMode,
+  source = 'comma',
   doneLabel,
   onDone,
 }: {
@@ -16,6 +20,7 @@ export function SecretPanel({
   url: string;
   secret: string;
   authMode: string;
+  source?: SourceKind;
   doneLabel: string;
   onDone: () => void;
 }) {
@@ -45,18 +50,29 @@ export function SecretPanel({
       </div>
       <CopyField label="Endpoint URL" value={url} testId="endpoint-url" />
       <CopyField label="Secret" value={secret} testId="endpoint-secret" secret />
-      <p className="hint">
-        {authMode === 'hmac' ? (
-          <>
-            Producers sign the raw request body with HMAC-SHA256 using this secret and send the hex digest in
-            the <code>X-Comma-Signature</code> header.
-          </>
-        ) : (
-          <>
-            Producers send <code>Authorization: Bearer &lt;secret&gt;</code> on every request.
-          </>
-        )}
-      </p>
+      {source !== 'comma' ? (
+        <>
+          <SourceSetup source={source} />
+          {SOURCE_INFO[source].toolIssuesSecret && (
+            <p className="hint">
+              This is the secret you pasted from {SOURCE_INFO[source].label}; it is stored encrypted.
+            </p>
+          )}
+        </>
+      ) : (
+        <p className="hint">
+          {authMode === 'hmac' ? (
+            <>
+              Producers sign the raw request body with HMAC-SHA256 using this secret and send the hex digest
+              in the <code>X-Comma-Signature</code> header.
+            </>
+          ) : (
+            <>
+              Producers send <code>Authorization: Bearer &lt;secret&gt;</code> on every request.
+            </>
+          )}
+        </p>
+      )}
       <div className="form-actions">
         <button type="button" className="btn btn-primary" onClick={onDone}>
           {doneLabel}

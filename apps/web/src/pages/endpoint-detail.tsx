@@ -1,9 +1,11 @@
 // One endpoint: connection details, settings, enable/disable, rotate, delete, producer examples.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { SOURCE_INFO } from '../../../../lib/sources/catalog';
 import { AllowlistField, allowlistToText } from '../components/allowlist-field';
 import { ConfirmDialog } from '../components/dialog';
 import { SecretPanel } from '../components/secret-panel';
+import { RecentDeliveries, SourceSetup } from '../components/source-fields';
 import {
   Alert,
   Badge,
@@ -31,10 +33,11 @@ const crumbs = (name?: string) => [
   ...(name ? [{ label: name }] : []),
 ];
 
+type RotatedSecret = { secret: string; url: string; authMode: string; source: Endpoint['source'] };
 export function EndpointDetailPage({ id }: { id: string }) {
   const trpc = useTRPC();
   const endpoint = useQuery(trpc.endpoints.get.queryOptions({ id }));
-  const [rotated, setRotated] = useState<{ secret: string; url: string; authMode: string } | null>(null);
+  const [rotated, setRotated] = useState<RotatedSecret | null>(null);
 
   useEffect(() => {
     document.title = `${endpoint.data?.name ?? 'Endpoint'} · Webhook Archive`;
@@ -82,7 +85,9 @@ export function EndpointDetailPage({ id }: { id: string }) {
         crumbs={crumbs(e.name)}
         badges={
           <>
-            <Badge tone="info">{authModeLabel(e.authMode)}</Badge>
+            <Badge tone="info">
+              {e.source === 'comma' ? authModeLabel(e.authMode) : SOURCE_INFO[e.source].label}
+            </Badge>
             <Badge tone={e.enabled ? 'success' : 'muted'}>{e.enabled ? 'Enabled' : 'Disabled'}</Badge>
           </>
         }
@@ -99,6 +104,7 @@ export function EndpointDetailPage({ id }: { id: string }) {
           url={rotated.url}
           secret={rotated.secret}
           authMode={rotated.authMode}
+          source={rotated.source}
           doneLabel="I've stored the new secret"
           onDone={() => setRotated(null)}
         />
@@ -109,9 +115,16 @@ export function EndpointDetailPage({ id }: { id: string }) {
             <h2 id="connection-heading">Connection</h2>
             <CopyField label="Endpoint URL" value={e.url} testId="endpoint-detail-url" />
             <dl className="facts">
+              <dt>Sender</dt>
+              <dd data-testid="endpoint-source">
+                {SOURCE_INFO[e.source].label}
+                {e.source !== 'comma' && <SourceSetup source={e.source} />}
+              </dd>
               <dt>Auth mode</dt>
               <dd>
-                {e.authMode === 'hmac' ? (
+                {e.source !== 'comma' ? (
+                  <>The sender's own signature scheme, verified on every delivery</>
+                ) : e.authMode === 'hmac' ? (
                   <>
                     HMAC-SHA256 of the raw body in <code>X-Comma-Signature</code>
                   </>
@@ -147,15 +160,18 @@ export function EndpointDetailPage({ id }: { id: string }) {
             </dl>
           </section>
           <SettingsForm key={e.id} endpoint={e} />
-          <section className="panel" aria-labelledby="examples-heading">
-            <h2 id="examples-heading">Send a test message</h2>
-            <p className="hint">
-              Ready to paste. Put the secret in <code>WEBHOOK_SECRET</code> first; a repeated{' '}
-              <code>external_id</code> is stored once and answered <code>200 duplicate</code>.
-            </p>
-            <CodeBlock label="curl" language="bash" code={curlExample(e.url, e.authMode)} />
-            <CodeBlock label="Python" language="python" code={pythonExample(e.url, e.authMode)} />
-          </section>
+          <RecentDeliveries endpointId={e.id} source={e.source} />
+          {e.source === 'comma' && (
+            <section className="panel" aria-labelledby="examples-heading">
+              <h2 id="examples-heading">Send a test message</h2>
+              <p className="hint">
+                Ready to paste. Put the secret in <code>WEBHOOK_SECRET</code> first; a repeated{' '}
+                <code>external_id</code> is stored once and answered <code>200 duplicate</code>.
+              </p>
+              <CodeBlock label="curl" language="bash" code={curlExample(e.url, e.authMode)} />
+              <CodeBlock label="Python" language="python" code={pythonExample(e.url, e.authMode)} />
+            </section>
+          )}
         </div>
         <div className="detail-side">
           <StatusPanel endpoint={e} />
@@ -474,22 +490,25 @@ function ActivityPanel({ endpoint }: { endpoint: EndpointDetail }) {
   );
 }
 
-function RotatePanel({
-  endpoint,
-  onRotated,
-}: {
-  endpoint: Endpoint;
-  onRotated: (r: { secret: string; url: string; authMode: string }) => void;
-}) {
+function RotatePanel({ endpoint, onRotated }: { endpoint: Endpoint; onRotated: (r: RotatedSecret) => void }) {
   const trpc = useTRPC();
   const updateCache = useEndpointCache();
   const [open, setOpen] = useState(false);
+  // Tools that issue their own secret: the operator pastes the new one.
+  const toolIssued = SOURCE_INFO[endpoint.source].toolIssuesSecret;
+  const [given, setGiven] = useState('');
   const rotate = useMutation(
     trpc.endpoints.rotateSecret.mutationOptions({
       onSuccess: (r) => {
         updateCache(r.endpoint);
         setOpen(false);
-        onRotated({ secret: r.secret, url: r.endpoint.url, authMode: r.endpoint.authMode });
+        setGiven('');
+        onRotated({
+          secret: r.secret,
+          url: r.endpoint.url,
+          authMode: r.endpoint.authMode,
+          source: r.endpoint.source,
+        });
       },
     }),
   );
@@ -516,8 +535,25 @@ function RotatePanel({
         busy={rotate.isPending}
         error={rotate.isError ? errorMessage(rotate.error) : undefined}
         onCancel={() => setOpen(false)}
-        onConfirm={() => rotate.mutate({ id: endpoint.id })}
+        onConfirm={() =>
+          rotate.mutate({ id: endpoint.id, ...(given.trim() ? { secret: given.trim() } : {}) })
+        }
       >
+        {toolIssued && (
+          <div className="field">
+            <label htmlFor="rotate-given-secret">
+              New {SOURCE_INFO[endpoint.source].secretHint ?? 'signing secret'} from{' '}
+              {SOURCE_INFO[endpoint.source].label}
+            </label>
+            <input
+              id="rotate-given-secret"
+              type="password"
+              autoComplete="off"
+              value={given}
+              onChange={(ev) => setGiven(ev.target.value)}
+            />
+          </div>
+        )}
         <p>
           <strong>The current secret stops working at once.</strong> Every request signed or authorised with
           it gets <code>401 Unauthorized</code> until the producer uses the new secret.

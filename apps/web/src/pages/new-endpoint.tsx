@@ -1,8 +1,10 @@
-// New endpoint: auth mode, name, optional allowlist → the URL and the secret, shown once.
+// New endpoint: sender (contract or a SaaS preset), auth mode, name, optional allowlist → the URL
+// and the secret, shown once.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { AllowlistField } from '../components/allowlist-field';
 import { SecretPanel } from '../components/secret-panel';
+import { initialSourceState, SourcePicker, sourceFormError, sourceInput } from '../components/source-fields';
 import { Alert, PageHeader, Spinner } from '../components/ui';
 import { validateAllowlist } from '../lib/cidr';
 import { Link, navigate } from '../router';
@@ -17,6 +19,8 @@ export function NewEndpointPage() {
   const id = useId();
   const [authMode, setAuthMode] = useState<'bearer' | 'hmac'>('hmac');
   const [name, setName] = useState('');
+  const [source, setSource] = useState(initialSourceState);
+  const [sourceError, setSourceError] = useState<string | null>(null);
   const [allowlist, setAllowlist] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
   const [created, setCreated] = useState<Created | null>(null);
@@ -53,7 +57,15 @@ export function NewEndpointPage() {
       return;
     }
     setNameError(null);
-    create.mutate({ name: trimmed, authMode, ipAllowlist: allow.entries });
+    const problem = sourceFormError(source);
+    setSourceError(problem);
+    if (problem) return;
+    create.mutate({
+      name: trimmed,
+      ...sourceInput(source),
+      ...(source.source === 'comma' ? { authMode } : {}),
+      ipAllowlist: allow.entries,
+    });
   }
 
   if (created) {
@@ -73,6 +85,7 @@ export function NewEndpointPage() {
           url={created.endpoint.url}
           secret={created.secret}
           authMode={created.endpoint.authMode}
+          source={created.endpoint.source}
           doneLabel="I've stored the secret — open the endpoint"
           onDone={() => navigate(`/endpoints/${created.endpoint.id}`)}
         />
@@ -89,7 +102,7 @@ export function NewEndpointPage() {
           { label: 'Inbound endpoints', to: '/endpoints' },
           { label: 'New endpoint' },
         ]}
-        description="Choose how the producer authenticates, name the endpoint and optionally restrict source addresses."
+        description="Choose who sends (your own producer, or a SaaS tool such as GitHub or Stripe) and how it authenticates, name the endpoint and optionally restrict source addresses."
       />
       <form
         className="panel form"
@@ -97,43 +110,48 @@ export function NewEndpointPage() {
         noValidate
         aria-describedby={serverError && !allowlistServerError ? `${id}-error` : undefined}
       >
-        <fieldset className="field">
-          <legend>Authentication</legend>
-          <div className="radio-cards">
-            <label className={`radio-card${authMode === 'hmac' ? ' selected' : ''}`}>
-              <input
-                type="radio"
-                name="authMode"
-                value="hmac"
-                checked={authMode === 'hmac'}
-                onChange={() => setAuthMode('hmac')}
-              />
-              <span className="radio-card-body">
-                <span className="radio-card-title">HMAC signature</span>
-                <span className="radio-card-text">
-                  The producer signs the raw body with HMAC-SHA256 and sends <code>X-Comma-Signature</code>.
-                  The secret never travels over the wire.
+        <SourcePicker value={source} onChange={setSource} />
+        {sourceError && <p className="field-error">{sourceError}</p>}
+
+        {source.source === 'comma' && (
+          <fieldset className="field">
+            <legend>Authentication</legend>
+            <div className="radio-cards">
+              <label className={`radio-card${authMode === 'hmac' ? ' selected' : ''}`}>
+                <input
+                  type="radio"
+                  name="authMode"
+                  value="hmac"
+                  checked={authMode === 'hmac'}
+                  onChange={() => setAuthMode('hmac')}
+                />
+                <span className="radio-card-body">
+                  <span className="radio-card-title">HMAC signature</span>
+                  <span className="radio-card-text">
+                    The producer signs the raw body with HMAC-SHA256 and sends <code>X-Comma-Signature</code>.
+                    The secret never travels over the wire.
+                  </span>
                 </span>
-              </span>
-            </label>
-            <label className={`radio-card${authMode === 'bearer' ? ' selected' : ''}`}>
-              <input
-                type="radio"
-                name="authMode"
-                value="bearer"
-                checked={authMode === 'bearer'}
-                onChange={() => setAuthMode('bearer')}
-              />
-              <span className="radio-card-body">
-                <span className="radio-card-title">Bearer token</span>
-                <span className="radio-card-text">
-                  The producer sends <code>Authorization: Bearer &lt;secret&gt;</code>. Simplest for tools
-                  that can only set a header.
+              </label>
+              <label className={`radio-card${authMode === 'bearer' ? ' selected' : ''}`}>
+                <input
+                  type="radio"
+                  name="authMode"
+                  value="bearer"
+                  checked={authMode === 'bearer'}
+                  onChange={() => setAuthMode('bearer')}
+                />
+                <span className="radio-card-body">
+                  <span className="radio-card-title">Bearer token</span>
+                  <span className="radio-card-text">
+                    The producer sends <code>Authorization: Bearer &lt;secret&gt;</code>. Simplest for tools
+                    that can only set a header.
+                  </span>
                 </span>
-              </span>
-            </label>
-          </div>
-        </fieldset>
+              </label>
+            </div>
+          </fieldset>
+        )}
 
         <div className="field">
           <label htmlFor={`${id}-name`}>Name</label>

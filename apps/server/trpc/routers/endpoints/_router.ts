@@ -6,6 +6,7 @@ import { getEndpointHandler } from './get.handler';
 import { ZEndpointIdInput } from './id.schema';
 import { listEndpointsHandler } from './list.handler';
 import { rotateSecretHandler } from './rotate-secret.handler';
+import { ZRotateSecretInput } from './rotate-secret.schema';
 import { updateEndpointHandler } from './update.handler';
 import { ZUpdateEndpointInput } from './update.schema';
 
@@ -14,6 +15,6 @@ export const endpointsRouter = router({
   list: tenantProcedure.query(listEndpointsHandler),
   get: tenantProcedure.input(ZEndpointIdInput).query(getEndpointHandler),
   update: tenantProcedure.input(ZUpdateEndpointInput).mutation(updateEndpointHandler),
-  rotateSecret: tenantProcedure.input(ZEndpointIdInput).mutation(rotateSecretHandler),
+  rotateSecret: tenantProcedure.input(ZRotateSecretInput).mutation(rotateSecretHandler),
   delete: tenantProcedure.input(ZEndpointIdInput).mutation(deleteEndpointHandler),
 });

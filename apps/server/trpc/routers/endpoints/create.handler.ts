@@ -3,11 +3,10 @@ import { audit } from '../../../../../db/audit';
 import { endpoints } from '../../../../../db/schema';
 import { randomToken, sha256Hex } from '../../../../../lib/crypto';
 import { secretAad, tokenAad } from '../../../endpoint-secret';
+import { generateSecret } from '../../../ingest/sources/secrets';
 import type { TenantContext } from '../../trpc';
 import type { CreateEndpointInput } from './create.schema';
 import { toEndpointView } from './endpoint-view';
-
-export const newEndpointSecret = () => `whsec_${randomToken(32)}`;
 
 export async function createEndpointHandler({
   ctx,
@@ -18,7 +17,11 @@ export async function createEndpointHandler({
 }) {
   const id = randomUUID();
   const token = randomToken(32);
-  const secret = newEndpointSecret();
+  const secret = input.secret ?? generateSecret(input.source);
+  const sourceConfig = {
+    ...(input.customHmac ? { customHmac: input.customHmac } : {}),
+    ...(input.mapping ? { mapping: input.mapping } : {}),
+  };
   const row = await ctx.db.transaction(async (tx) => {
     const [created] = await tx
       .insert(endpoints)
@@ -26,7 +29,10 @@ export async function createEndpointHandler({
         id,
         tenantId: ctx.principal.tenantId,
         name: input.name,
-        authMode: input.authMode,
+        // Presets all sign their deliveries: recorded as hmac in receipts and manifests.
+        authMode: input.authMode ?? 'hmac',
+        source: input.source,
+        sourceConfig,
         ipAllowlist: input.ipAllowlist ?? [],
         ...(input.rateLimitPerSecond ? { rateLimitPerSecond: input.rateLimitPerSecond } : {}),
         ...(input.rateLimitBurst ? { rateLimitBurst: input.rateLimitBurst } : {}),
@@ -43,7 +49,10 @@ export async function createEndpointHandler({
       targetId: id,
       details: {
         name: input.name,
-        authMode: input.authMode,
+        authMode: created!.authMode,
+        source: input.source,
+        sourceConfig,
+        secretIssuedBy: input.secret ? 'tool' : 'archive',
         ipAllowlist: created!.ipAllowlist,
         rateLimit: { perSecond: created!.rateLimitPerSecond, burst: created!.rateLimitBurst },
       },

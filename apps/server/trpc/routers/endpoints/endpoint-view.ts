@@ -26,6 +26,8 @@ export function toEndpointView(row: Endpoint, box: SecretBox, publicBaseUrl: str
     id: row.id,
     name: row.name,
     authMode: row.authMode,
+    source: row.source,
+    sourceConfig: row.sourceConfig,
     ipAllowlist: row.ipAllowlist,
     enabled: row.enabled,
     rateLimit: { perSecond: row.rateLimitPerSecond, burst: row.rateLimitBurst },
