@@ -62,6 +62,26 @@ describe('escapeText / unescapeText', () => {
     expect(new Set(stored).size).toBe(all.length);
   });
 
+  it('round-trips random strings of the awkward code units, injectively', () => {
+    const units = [0, 0x61, 0xe000, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xffff, 0x30, 0x66];
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const byStored = new Map<string, string>();
+    for (let i = 0; i < 20_000; i++) {
+      const s = String.fromCharCode(...Array.from({ length: rand(10) }, () => units[rand(units.length)]!));
+      const stored = escapeText(s);
+      expect(unescapeText(stored)).toBe(s);
+      expect(stored.includes('\u0000') || !wellFormed(stored)).toBe(false);
+      expect(stored === s).toBe(!needsEscape(s));
+      const seen = byStored.get(stored);
+      if (seen !== undefined) expect(seen).toBe(s);
+      byStored.set(stored, s);
+    }
+  });
+
   it('previews never split an escape', () => {
     const stored = escapeText(`${'a'.repeat(198)}\u0000tail`);
     // A cut inside the escape (as SQL left(body, 200) makes) drops it rather than show half.

@@ -14,28 +14,52 @@ import type { Participant } from './schema/messages';
 
 export const ESCAPE_SCHEME = 'pua-escape-v1';
 const ESC = '\ue000';
-// A code unit that must be escaped: NUL, the escape character, or a surrogate without its partner.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point
-const NEEDS_ESCAPE = /[\u0000\ue000]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const NEEDS_ESCAPE_G = new RegExp(NEEDS_ESCAPE.source, 'g');
 const ESCAPED_G = /\ue000([0-9a-f]{4})\ue000/g;
+// In a /u regex a paired surrogate is one code point, so \p{Cs} matches only unpaired ones.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * True if PostgreSQL text can't hold `s` as is (NUL, an unpaired surrogate). For values that are
  * refused rather than escaped: identifiers and keys such as external_id or an endpoint's name.
  */
 export function isUnstorable(s: string): boolean {
-  return s.includes('\u0000') || /\p{Cs}/u.test(s);
+  return s.includes('\u0000') || LONE_SURROGATE.test(s);
 }
 
+/** True if escapeText changes `s`: it is unstorable, or holds the escape character. */
 export function needsEscape(s: string): boolean {
-  return NEEDS_ESCAPE.test(s);
+  return s.includes(ESC) || isUnstorable(s);
 }
+
+const hex4 = (c: number) => c.toString(16).padStart(4, '0');
+
+// Code units that may need escaping (without the u flag a regex sees code units, so a paired
+// surrogate is two candidates, told apart below).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point
+const CANDIDATE_G = /[\u0000\ue000\ud800-\udfff]/g;
 
 /** The storable form of one string; unchanged unless it holds something PostgreSQL can't. */
 export function escapeText(s: string): string {
   if (!needsEscape(s)) return s;
-  return s.replace(NEEDS_ESCAPE_G, (u) => `${ESC}${u.charCodeAt(0).toString(16).padStart(4, '0')}${ESC}`);
+  let out = '';
+  let from = 0;
+  const candidates = new RegExp(CANDIDATE_G);
+  for (let m = candidates.exec(s); m !== null; m = candidates.exec(s)) {
+    const i = m.index;
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        candidates.lastIndex = i + 2; // a pair: one code point, stored as is
+        continue;
+      }
+    }
+    // NUL, the escape character, a high surrogate without its low one, or a low one alone
+    // (a low one after its high one was skipped with the pair).
+    out += `${s.slice(from, i)}${ESC}${hex4(c)}${ESC}`;
+    from = i + 1;
+  }
+  return out + s.slice(from);
 }
 
 /** The inverse of escapeText. */
@@ -53,7 +77,10 @@ export function previewText(stored: string, max: number): string {
 }
 
 /** RFC 6901 JSON Pointer segment. */
-const segment = (k: string | number) => `/${String(k).replaceAll('~', '~0').replaceAll('/', '~1')}`;
+const segment = (k: string | number) =>
+  typeof k === 'number' || !(k.includes('~') || k.includes('/'))
+    ? `/${k}`
+    : `/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`;
 
 /**
  * Escapes every string of a JSON value, object keys included. Pointers (into the payload, with
