@@ -1,5 +1,6 @@
 // JSON responses and the error shape every client sees: {"error":{"code","message"}}.
 import type { ServerResponse } from 'node:http';
+import { bodyPending, writeThenDrain } from './drain';
 
 export interface ErrorIssue {
   path: string;
@@ -28,13 +29,17 @@ export function sendJson(
 ) {
   if (res.headersSent) return;
   const payload = JSON.stringify(body);
+  // Answered before the body is in (an early error): the client may still be writing.
+  const pending = bodyPending(res.req);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',
     ...headers,
+    ...(pending ? { connection: 'close' } : {}),
   });
-  res.end(payload);
+  if (pending) writeThenDrain(res.req, res, payload);
+  else res.end(payload);
 }
 
 export function sendError(res: ServerResponse, err: HttpError) {

@@ -6,6 +6,7 @@ import type { ServerDeps } from '../deps';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
+import { attachBodyPace, bodyPaceFrom } from './body-pace';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
 import { HttpError, sendError, sendJson } from './respond';
 
@@ -40,8 +41,10 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const web = createWebUiHandler({ distDir: opts.webDistDir });
   const download = createDownloadHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
+  const bodyPace = bodyPaceFrom(deps.config);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
+    attachBodyPace(req, bodyPace);
     route(req, res).catch((err) => {
       deps.log.error({ err }, 'unhandled request error');
       sendError(res, new HttpError(500, 'internal_error', 'internal error'));

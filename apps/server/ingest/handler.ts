@@ -17,6 +17,7 @@ import { checkInlineAttachmentHashes } from './inline-attachments';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
+import { UploadSlots } from './upload-slots';
 
 export const INGEST_PREFIX = '/webhooks/incoming/in/';
 
@@ -30,6 +31,7 @@ export function createIngestHandler(deps: ServerDeps) {
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
     fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
   };
+  const anonymousUploads = new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP);
 
   return async function handleIngest(
     req: IncomingMessage,
@@ -77,6 +79,7 @@ export function createIngestHandler(deps: ServerDeps) {
         // Before the body: a request that will be refused never makes us buffer it.
         await admitRate(endpoint);
       }
+      if (endpoint.authMode === 'hmac') anonymousUploads.enter(req, res, ip);
       const raw = await readBodyCapped(req, MAX_BODY_BYTES);
       if (endpoint.authMode === 'hmac') {
         checkHmac(req.headers, secret, raw);
@@ -129,29 +132,8 @@ export function createIngestHandler(deps: ServerDeps) {
           'webhook refused',
         );
       sendError(res, httpErr);
-      if (httpErr.status === 413) discardRestThenClose(req);
     }
   };
-}
-
-/**
- * After a 413 the client may still be uploading. Closing at once would reset the connection
- * before it reads our answer, so we read and discard for a bounded time and volume, then close:
- * the producer sees a clean 413 and a slow or endless upload cannot hold the socket.
- */
-function discardRestThenClose(req: IncomingMessage, maxMs = 5_000, maxBytes = 64 * 1024 * 1024) {
-  let discarded = 0;
-  const stop = () => {
-    clearTimeout(timer);
-    req.destroy();
-  };
-  const timer = setTimeout(stop, maxMs);
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > maxBytes) stop();
-  });
-  req.once('end', () => clearTimeout(timer));
-  req.resume();
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 10) / 10;
