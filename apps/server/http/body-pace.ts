@@ -45,6 +45,13 @@ export interface PaceWatch {
   stop(): void;
 }
 
+const NOTHING_TO_WATCH: PaceWatch = { received() {}, stop() {} };
+
+/** The pace watch for reading `req`'s body; none when the whole body is already in (the usual small body). */
+export function watchBody(req: IncomingMessage, onSlow: (reason: SlowReason) => void): PaceWatch {
+  return req.complete ? NOTHING_TO_WATCH : watchPace(bodyPaceOf(req), onSlow);
+}
+
 /**
  * Calls `onSlow` once when the body stalls or falls behind the minimum rate. One timer, set to
  * the earliest moment either bound could be broken and re-armed lazily when it fires, so a fast

@@ -1,7 +1,7 @@
 // Reads a request body into memory with a hard cap counted as bytes arrive: a lying or absent
 // Content-Length cannot make us buffer more than the cap.
 import type { IncomingMessage } from 'node:http';
-import { bodyPaceOf, type SlowReason, watchPace } from '../http/body-pace';
+import { type SlowReason, watchBody } from '../http/body-pace';
 import { HttpError } from '../http/respond';
 
 export function tooLarge(max: number) {
@@ -24,7 +24,7 @@ export function readBodyCapped(req: IncomingMessage, max: number): Promise<Buffe
     const chunks: Buffer[] = [];
     let size = 0;
     // Slow bodies are bounded here, not by the server's request timeout (see body-pace.ts).
-    const pace = watchPace(bodyPaceOf(req), (reason) => {
+    const pace = watchBody(req, (reason) => {
       cleanup();
       req.pause();
       reject(tooSlow(reason));
