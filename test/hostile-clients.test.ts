@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES } from '../lib/payload';
+import { rawUpload } from './helpers/raw-upload';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 
@@ -135,5 +136,23 @@ describe.each([0, 1, 2])('early errors to a 10.6 MB body (case %i)', (i) => {
       for (let r = 0; r < RUNS; r++) got.push(await fetchStatus(c.url, c.headers, stream));
       expect(got, `${c.name}, stream=${stream}`).toEqual(repeat(c.status));
     }
+  });
+});
+
+describe('the default body pace', () => {
+  it('cuts a slow-loris body with 408 after the 5 s grace, not the 120 s request timeout', async () => {
+    const up = await rawUpload(cases[0]!.url, {
+      'content-length': 100_000,
+      'x-comma-signature': 'ab'.repeat(32),
+    });
+    void up.send(
+      Array.from({ length: 100 }, () => Buffer.from('x')),
+      250,
+    );
+    const a = await up.answer;
+    up.destroy();
+    expect(a.status).toBe(408);
+    expect(a.answeredAfterMs).toBeGreaterThan(4_900);
+    expect(a.answeredAfterMs).toBeLessThan(7_000);
   });
 });
