@@ -10,7 +10,7 @@ import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 
 const BURST = 5;
-const PER_MINUTE = 600; // 10/s: the burst refills in 0.5 s, so its end is seen quickly
+const PER_MINUTE = 60; // 1/s: the burst refills in 5 s, so its end is seen within the test
 let stack: Stack;
 let adminKey: string;
 const wrongKeys: string[] = [];
@@ -87,9 +87,8 @@ describe('failed admin keys', () => {
   });
 
   it('throttles the downloads too, and lets the correct key through', async () => {
-    const { statuses } = await burst(3 * BURST, 1, download);
-    expect(statuses).toContain(429);
-    const res = await download('wrong-download');
+    let res = await download('wrong-download');
+    for (let i = 0; i < 50 && res.status !== 429; i++) res = await download('wrong-download');
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too_many_failed_attempts');
@@ -100,7 +99,7 @@ describe('failed admin keys', () => {
 
   it('audits the burst when throttling starts and when it is over, without any key material', async () => {
     await expect
-      .poll(async () => (await systemAudit()).map((e) => e.action), { timeout: 10_000 })
+      .poll(async () => (await systemAudit()).map((e) => e.action), { timeout: 20_000 })
       .toContain('admin_auth.failure_burst');
     const entries = await systemAudit();
     const started = entries.filter((e) => e.action === 'admin_auth.throttled');
