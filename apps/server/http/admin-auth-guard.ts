@@ -5,8 +5,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { audit } from '../../../db/audit';
 import type { ServerDeps } from '../deps';
-import { AdminAuthThrottle, type FailureBurst, failureSource } from './admin-auth-throttle';
+import { AdminAuthThrottle, type FailureBurst } from './admin-auth-throttle';
 import { HttpError } from './respond';
+import { sourceAddress } from './source-address';
 
 export interface AdminAuthGuard {
   /** The answer to a request whose admin key did not resolve: 401, or 429 when throttled. */
@@ -47,7 +48,7 @@ export function createAdminAuthGuard(deps: Pick<ServerDeps, 'config' | 'db' | 'l
       // No credential at all is not a guess: nothing to count.
       if ((req.headers.authorization ?? '').trim() === '')
         return new HttpError(401, 'unauthorized', 'missing or invalid admin API key');
-      return throttle.fail(failureSource(req, config.TRUSTED_PROXIES));
+      return throttle.fail(sourceAddress(req, config.TRUSTED_PROXIES));
     },
     close: () => throttle.close(),
   };

@@ -1,13 +1,10 @@
-// Failed admin-key attempts, per source address (IPv6 per /64: one host owns a whole /64). A
+// Failed admin-key attempts, per source address (source-address.ts: IPv6 per /64). A
 // token bucket of failures: within the burst a wrong key gets 401, beyond it 429 + Retry-After.
 // Only failures spend the budget and a correct key is checked before it, so a correct key is
 // never locked out, even from an address that is being throttled. (The 256-bit keys are what
 // resists guessing; the throttle makes guessing cheap for us and loud for the operator.)
 // A burst is reported when it starts being throttled and once it is over, with its counts:
 // the address and numbers only, never the key or anything derived from it.
-import type { IncomingMessage } from 'node:http';
-import ipaddr from 'ipaddr.js';
-import { clientIp } from '../ingest/client-ip';
 import { HttpError } from './respond';
 
 export interface FailureBudget {
@@ -129,19 +126,3 @@ const burstOf = ({ source, failures, refused, firstAt, lastAt }: Bucket): Failur
   firstAt,
   lastAt,
 });
-
-/** The address a failure is charged to: the client IP, IPv6 widened to its /64. */
-export function failureSource(req: IncomingMessage, trustedProxies: readonly string[]): string {
-  const ip = clientIp(req, trustedProxies);
-  if (!ip) return 'unknown';
-  try {
-    const addr = ipaddr.parse(ip);
-    if (addr.kind() === 'ipv6') {
-      const net = ipaddr.IPv6.networkAddressFromCIDR(`${addr.toString()}/64`);
-      return `${net.toString()}/64`;
-    }
-    return ip;
-  } catch {
-    return ip;
-  }
-}

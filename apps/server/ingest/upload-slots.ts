@@ -1,10 +1,11 @@
-// Concurrent unauthenticated uploads per source IP. On an HMAC endpoint the signature can only be
+// Concurrent unauthenticated uploads per source address (IPv6 per /64). On an HMAC endpoint the signature can only be
 // checked once the whole body is in, so until then the sender is anonymous: without a cap one
 // address could hold any number of sockets and buffers. 429 (not 503): the refusal is about this
 // client's own behaviour, the server is healthy, and producers already back off on 429 +
 // Retry-After; a 503 would also tell load balancers to eject a healthy instance.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../http/respond';
+import { addressBucket } from '../http/source-address';
 
 export class UploadSlots {
   private readonly inUse = new Map<string, number>();
@@ -13,7 +14,7 @@ export class UploadSlots {
 
   /** Takes a slot for `ip` until its body is in (or drained, or the client gone), or throws 429. */
   enter(req: IncomingMessage, res: ServerResponse, ip: string | null): void {
-    const key = ip ?? 'unknown';
+    const key = addressBucket(ip);
     const n = this.inUse.get(key) ?? 0;
     if (n >= this.perIp) {
       throw new HttpError(
@@ -36,9 +37,5 @@ export class UploadSlots {
     req.once('end', release);
     req.once('close', release);
     res.once('close', release);
-  }
-
-  count(ip: string | null): number {
-    return this.inUse.get(ip ?? 'unknown') ?? 0;
   }
 }
