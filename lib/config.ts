@@ -121,6 +121,27 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(5 * 60 * 1000),
+  // Request bodies (apps/server/http/body-pace.ts): the longest stall, and after a grace the lowest
+  // average rate (10 MB may take 5 s + 40 s). Past either: 408, connection closed.
+  BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  BODY_GRACE_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  BODY_MIN_BYTES_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(256 * 1024),
+  // After an early error (401, 404, 413, …) we read and discard at most this much of the rest of
+  // the body before closing, so the client can read the answer (apps/server/http/drain.ts).
+  DRAIN_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(16 * 1024 * 1024),
+  // HMAC endpoints read the body before the signature: concurrent anonymous uploads per source IP.
+  UNAUTHENTICATED_UPLOADS_PER_IP: z.coerce.number().int().min(1).default(16),
+  // Failed admin-key attempts per source IP (a token bucket): beyond the burst, 429 + Retry-After.
+  ADMIN_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
+  ADMIN_AUTH_FAILURES_PER_MINUTE: z.coerce.number().min(0.1).max(60_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -67,6 +67,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     TEMPORAL_TASK_QUEUE: taskQueue,
     LOG_LEVEL: 'debug',
+    // Tests that check 401s send dozens of bad keys from 127.0.0.1; the throttle has its own test.
+    ADMIN_AUTH_FAILURE_BURST: '100000',
     ...opts.env,
   });
   const masterKey = opts.masterKey ?? randomToken(32);

@@ -11,17 +11,19 @@ import { attachments, messages } from '../../../db/schema';
 import { rawBodyKey } from '../../../worm/keys';
 import type { ServerDeps } from '../deps';
 import { resolveAdminKey } from '../trpc/context';
+import type { AdminAuthGuard } from './admin-auth-guard';
 import { HttpError, sendError } from './respond';
 
 export const DOWNLOAD_PREFIX = '/api/messages/';
 const ROUTE = /^\/api\/messages\/([0-9a-f-]{36})\/(raw|attachments\/(\d{1,6}))$/;
 
-export function createDownloadHandler(deps: ServerDeps) {
+export function createDownloadHandler(deps: ServerDeps, guard?: AdminAuthGuard) {
   return async function handleDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', { allow: 'GET' });
       const principal = await resolveAdminKey(deps, req.headers.authorization);
-      if (!principal) throw new HttpError('unauthorized', 'missing or invalid admin API key');
+      if (!principal)
+        throw guard?.refusal(req) ?? new HttpError('unauthorized', 'missing or invalid admin API key');
       const match = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
       if (!match) throw new HttpError('not_found', 'no such download');
       const [, messageId, , ordinal] = match;

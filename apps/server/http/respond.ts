@@ -1,5 +1,6 @@
 // JSON responses and the error shape every client sees: {"error":{"code","message"}}.
 import type { ServerResponse } from 'node:http';
+import { bodyPending, writeThenDrain } from './drain';
 
 export interface ErrorIssue {
   path: string;
@@ -20,10 +21,13 @@ export const ERROR_STATUS = {
   endpoint_not_found: 404,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   not_stored: 409,
   payload_too_large: 413,
   validation_failed: 422,
   rate_limited: 429,
+  too_many_uploads: 429,
+  too_many_failed_attempts: 429,
   internal_error: 500,
   unavailable: 503,
   backlog_full: 503,
@@ -54,13 +58,17 @@ export function sendJson(
 ) {
   if (res.headersSent) return;
   const payload = JSON.stringify(body);
+  // Answered before the body is in (an early error): the client may still be writing.
+  const pending = bodyPending(res.req);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',
     ...headers,
+    ...(pending ? { connection: 'close' } : {}),
   });
-  res.end(payload);
+  if (pending) writeThenDrain(res.req, res, payload);
+  else res.end(payload);
 }
 
 export function sendError(res: ServerResponse, err: HttpError) {

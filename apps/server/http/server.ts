@@ -6,6 +6,8 @@ import type { ServerDeps } from '../deps';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
+import { createAdminAuthGuard } from './admin-auth-guard';
+import { attachBodyPace, bodyPaceFrom } from './body-pace';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
 import { HttpError, sendError, sendJson } from './respond';
 
@@ -29,10 +31,11 @@ export function uiConfig(config: ServerDeps['config']) {
 
 export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {}): Server {
   const ingest = createIngestHandler(deps);
+  const adminAuth = createAdminAuthGuard(deps);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
-    createContext: createHttpContextFactory(deps),
+    createContext: createHttpContextFactory(deps, adminAuth),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         deps.log.error({ err: error.cause ?? error, path }, 'trpc error');
@@ -40,10 +43,12 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   });
 
   const web = createWebUiHandler({ distDir: opts.webDistDir });
-  const download = createDownloadHandler(deps);
+  const download = createDownloadHandler(deps, adminAuth);
   const uiConfigBody = uiConfig(deps.config);
+  const bodyPace = bodyPaceFrom(deps.config);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
+    attachBodyPace(req, bodyPace);
     route(req, res).catch((err) => {
       deps.log.error({ err }, 'unhandled request error');
       sendError(res, new HttpError('internal_error', 'internal error'));
@@ -51,6 +56,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   });
   // Keep-alive beyond typical load-balancer idle timeouts avoids connection churn under load.
   server.keepAliveTimeout = 65_000;
+  server.on('close', () => adminAuth.close());
 
   async function route(req: IncomingMessage, res: ServerResponse) {
     const url = req.url ?? '/';

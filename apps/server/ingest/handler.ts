@@ -18,6 +18,7 @@ import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
 import { evidenceHeaders, parseDelivery, verifyDelivery } from './sources';
+import { UploadSlots } from './upload-slots';
 
 export const INGEST_PREFIX = '/webhooks/incoming/in/';
 
@@ -39,7 +40,13 @@ interface IngestState {
   reply?: Record<string, unknown>;
 }
 
-type Step = (s: IngestState, deps: ServerDeps) => void | Promise<void>;
+/** What the steps share across requests: the server's dependencies, and per-address upload slots. */
+interface IngestEnv {
+  deps: ServerDeps;
+  anonymousUploads: UploadSlots;
+}
+
+type Step = (s: IngestState, env: IngestEnv) => void | Promise<void>;
 
 const allowlist: Step = (s) => {
   const list = s.endpoint.ipAllowlist;
@@ -50,6 +57,9 @@ const allowlist: Step = (s) => {
 
 const bearer: Step = (s) => checkBearer(s.req.headers, s.secret);
 
+/** Before a body we can't yet attribute (its signature is in it): one of a few slots per address. */
+const anonymousUpload: Step = (s, { anonymousUploads }) => anonymousUploads.enter(s.req, s.res, s.ip);
+
 const readBody: Step = async (s) => {
   s.raw = await readBodyCapped(s.req, MAX_BODY_BYTES);
 };
@@ -59,7 +69,7 @@ const hmac: Step = (s) => checkHmac(s.req.headers, s.secret, body(s));
 /** A SaaS tool's own signature scheme (Standard Webhooks, GitHub, Stripe…): see sources/. */
 const preset: Step = (s) => verifyDelivery(s.endpoint, s.req.headers, body(s), s.secret, s.receivedAt);
 
-const rate: Step = async (s, deps) => {
+const rate: Step = async (s, { deps }) => {
   const { id, rateLimitPerSecond, rateLimitBurst } = s.endpoint;
   const rl = await deps.rateLimiter.acquire(
     id,
@@ -97,10 +107,10 @@ const parse: Step = (s) => {
  */
 const PIPELINES: Record<AuthMode, Step[]> = {
   bearer: [bearer, rate, readBody, parse],
-  hmac: [readBody, hmac, rate, parse],
+  hmac: [anonymousUpload, readBody, hmac, rate, parse],
 };
 /** Source presets sign the body, like HMAC. */
-const PRESET_PIPELINE: Step[] = [readBody, preset, rate, parse];
+const PRESET_PIPELINE: Step[] = [anonymousUpload, readBody, preset, rate, parse];
 
 const pipelineFor = (endpoint: Endpoint) =>
   endpoint.source === 'comma' ? PIPELINES[endpoint.authMode] : PRESET_PIPELINE;
@@ -116,6 +126,7 @@ export function createIngestHandler(deps: ServerDeps) {
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
     relayGraceMs: config.RELAY_GRACE_MS,
   };
+  const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 
   return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
     const started = performance.now();
@@ -137,7 +148,7 @@ export function createIngestHandler(deps: ServerDeps) {
         retentionDays,
         secret: endpointSecret(deps.secretBox, endpoint),
       };
-      for (const step of [allowlist, ...pipelineFor(endpoint)]) await step(s, deps);
+      for (const step of [allowlist, ...pipelineFor(endpoint)]) await step(s, env);
       if (s.reply) return sendJson(res, 200, s.reply);
 
       const raw = body(s);
@@ -181,8 +192,9 @@ export function createIngestHandler(deps: ServerDeps) {
           { requestId, endpointId, status: httpErr.status, code: httpErr.code, ms: elapsed(started) },
           'webhook refused',
         );
+      // Sent through respond.ts, which drains the rest of an unread body before closing, so
+      // every client can read the answer.
       sendError(res, httpErr);
-      if (httpErr.status === 413) discardRestThenClose(req);
     }
   };
 }
@@ -190,26 +202,6 @@ export function createIngestHandler(deps: ServerDeps) {
 function body(s: IngestState): Buffer {
   if (!s.raw) throw new Error('ingest pipeline: a step needs the body before it was read');
   return s.raw;
-}
-
-/**
- * After a 413 the client may still be uploading. Closing at once would reset the connection
- * before it reads our answer, so we read and discard for a bounded time and volume, then close:
- * the producer sees a clean 413 and a slow or endless upload cannot hold the socket.
- */
-function discardRestThenClose(req: IncomingMessage, maxMs = 5_000, maxBytes = 64 * 1024 * 1024) {
-  let discarded = 0;
-  const stop = () => {
-    clearTimeout(timer);
-    req.destroy();
-  };
-  const timer = setTimeout(stop, maxMs);
-  req.on('data', (chunk: Buffer) => {
-    discarded += chunk.length;
-    if (discarded > maxBytes) stop();
-  });
-  req.once('end', () => clearTimeout(timer));
-  req.resume();
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 10) / 10;

@@ -1,10 +1,18 @@
 // Reads a request body into memory with a hard cap counted as bytes arrive: a lying or absent
 // Content-Length cannot make us buffer more than the cap.
 import type { IncomingMessage } from 'node:http';
+import { type SlowReason, watchBody } from '../http/body-pace';
 import { HttpError } from '../http/respond';
 
 export function tooLarge(max: number) {
   return new HttpError('payload_too_large', `request body exceeds ${max} bytes`, {
+    connection: 'close',
+  });
+}
+
+export function tooSlow(reason: SlowReason) {
+  const why = reason === 'idle' ? 'stalled' : 'arrived too slowly';
+  return new HttpError('request_timeout', `request body ${why}; send it at once`, {
     connection: 'close',
   });
 }
@@ -15,7 +23,14 @@ export function readBodyCapped(req: IncomingMessage, max: number): Promise<Buffe
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Slow bodies are bounded here, not by the server's request timeout (see body-pace.ts).
+    const pace = watchBody(req, (reason) => {
+      cleanup();
+      req.pause();
+      reject(tooSlow(reason));
+    });
     const cleanup = () => {
+      pace.stop();
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -23,6 +38,7 @@ export function readBodyCapped(req: IncomingMessage, max: number): Promise<Buffe
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
+      pace.received(chunk.length);
       if (size > max) {
         cleanup();
         req.pause();

@@ -5,6 +5,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { adminKeys } from '../../../db/schema';
 import { sha256Hex } from '../../../lib/crypto';
 import type { ServerDeps } from '../deps';
+import { type AdminAuthGuard, throwIfThrottled } from '../http/admin-auth-guard';
 
 export interface AdminPrincipal {
   tenantId: string;
@@ -32,7 +33,10 @@ export async function resolveAdminKey(deps: Pick<ServerDeps, 'db'>, header: stri
   return row ? { tenantId: row.tenantId, adminKeyId: row.id } : null;
 }
 
-export function createHttpContextFactory(deps: ServerDeps) {
-  return async ({ req }: CreateHTTPContextOptions): Promise<Context> =>
-    createInnerContext(deps, await resolveAdminKey(deps, req.headers.authorization));
+export function createHttpContextFactory(deps: ServerDeps, guard?: AdminAuthGuard) {
+  return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
+    const principal = await resolveAdminKey(deps, req.headers.authorization);
+    if (!principal && guard) throwIfThrottled(guard, req, res);
+    return createInnerContext(deps, principal);
+  };
 }
