@@ -4,3 +4,4 @@ export * from './audit-log';
 export * from './endpoints';
 export * from './messages';
 export * from './tenants';
+export * from './ui-sessions';

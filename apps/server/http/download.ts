@@ -10,7 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { attachments, messages } from '../../../db/schema';
 import { rawBodyKey } from '../../../worm/keys';
 import type { ServerDeps } from '../deps';
-import { resolveAdminKey } from '../trpc/context';
+import { authorizeDownload } from '../auth/download-access';
 import { HttpError, sendError } from './respond';
 
 export const DOWNLOAD_PREFIX = '/api/messages/';
@@ -20,12 +20,12 @@ export function createDownloadHandler(deps: ServerDeps) {
   return async function handleDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (req.method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET', { allow: 'GET' });
-      const principal = await resolveAdminKey(deps, req.headers.authorization);
-      if (!principal) throw new HttpError(401, 'unauthorized', 'missing or invalid admin API key');
       const match = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
+      const principal = await authorizeDownload(deps, req, match?.[3]);
       if (!match) throw new HttpError(404, 'not_found', 'no such download');
       const [, messageId, , ordinal] = match;
       const object = await findObject(deps, principal.tenantId, messageId!, ordinal);
+      await principal.record(messageId!);
 
       const hash = createHash('sha256');
       let size = 0;
