@@ -16,7 +16,8 @@ export async function authorizeDownload(
   ordinal: string | undefined,
 ) {
   const { principal } = await authenticate(deps, req);
-  if (!principal) throw new HttpError(401, 'unauthorized', 'missing, invalid, revoked or expired credentials');
+  if (!principal)
+    throw new HttpError(401, 'unauthorized', 'missing, invalid, revoked or expired credentials');
   const permission = ordinal === undefined ? 'download.raw' : 'download.attachment';
   if (!isAllowed(permission, principal.role)) {
     throw new HttpError(403, 'forbidden', `the ${principal.role} role may not download`);

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../../lib/crypto';
 import type { Role } from '../../../lib/roles';
 import type { ServerDeps } from '../deps';
 import { clientIp } from '../ingest/client-ip';
-import { checkCsrf, resolveSession, SESSION_COOKIE, readCookie } from './session';
+import { checkCsrf, readCookie, resolveSession, SESSION_COOKIE } from './session';
 
 export interface Principal {
   tenantId: string;

@@ -9,8 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import { attachments, messages } from '../../../db/schema';
 import { rawBodyKey } from '../../../worm/keys';
-import type { ServerDeps } from '../deps';
 import { authorizeDownload } from '../auth/download-access';
+import type { ServerDeps } from '../deps';
 import { HttpError, sendError } from './respond';
 
 export const DOWNLOAD_PREFIX = '/api/messages/';

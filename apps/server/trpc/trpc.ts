@@ -26,10 +26,16 @@ export const tenantProcedure = t.procedure.use(({ ctx, next, path }) => {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'missing or invalid CSRF token (X-CSRF-Token)' });
   }
   if (!ctx.principal) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing, invalid, revoked or expired credentials' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'missing, invalid, revoked or expired credentials',
+    });
   }
   if (!isAllowed(path, ctx.principal.role)) {
-    throw new TRPCError({ code: 'FORBIDDEN', message: `the ${ctx.principal.role} role may not call ${path}` });
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `the ${ctx.principal.role} role may not call ${path}`,
+    });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });

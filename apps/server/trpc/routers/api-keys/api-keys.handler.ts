@@ -38,7 +38,14 @@ export async function createApiKeyHandler({ ctx, input }: { ctx: TenantContext; 
   const row = await ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(adminKeys)
-      .values({ tenantId: ctx.principal.tenantId, name: input.name, role: input.role, keyHash, keyPrefix, expiresAt })
+      .values({
+        tenantId: ctx.principal.tenantId,
+        name: input.name,
+        role: input.role,
+        keyHash,
+        keyPrefix,
+        expiresAt,
+      })
       .returning();
     await audit(tx, {
       tenantId: ctx.principal.tenantId,

@@ -8,7 +8,10 @@ export const ZListAuditInput = z
     messageId: z.uuid().optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
-    cursor: z.string().regex(/^\d{1,18}$/, 'invalid cursor').optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, 'invalid cursor')
+      .optional(),
     limit: z.number().int().min(1).max(200).default(50),
   })
   .default({ limit: 50 });

@@ -35,7 +35,7 @@ export async function setLegalHoldHandler({ ctx, input }: { ctx: TenantContext; 
   await audit(ctx.db, {
     tenantId,
     actor: ctx.principal.actor,
-      sourceIp: ctx.principal.sourceIp,
+    sourceIp: ctx.principal.sourceIp,
     action: input.on ? 'message.legal_hold_on' : 'message.legal_hold_off',
     targetType: 'message',
     targetId: m.id,

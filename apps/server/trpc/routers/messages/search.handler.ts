@@ -19,5 +19,11 @@ export async function searchMessagesHandler({
 /** Results show message content (snippets): the query and how many it returned are audited. */
 function recordSearch(ctx: TenantContext, input: SearchMessagesInput, count: number) {
   const { cursor: _cursor, limit: _limit, ...query } = input;
-  return recordAccess(ctx.db, ctx.principal, 'messages.searched', { type: 'message', id: null }, { query, count });
+  return recordAccess(
+    ctx.db,
+    ctx.principal,
+    'messages.searched',
+    { type: 'message', id: null },
+    { query, count },
+  );
 }

@@ -65,7 +65,7 @@ export async function verifyMessageHandler({
   await audit(ctx.db, {
     tenantId,
     actor: ctx.principal.actor,
-      sourceIp: ctx.principal.sourceIp,
+    sourceIp: ctx.principal.sourceIp,
     action: 'message.verified',
     targetType: 'message',
     targetId: m.id,
