@@ -28,7 +28,7 @@ export const tenantProcedure = t.procedure.use(({ ctx, next, path }) => {
   if (!ctx.principal) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
-      message: 'missing, invalid, revoked or expired credentials',
+      message: 'missing or invalid admin API key',
     });
   }
   if (!isAllowed(path, ctx.principal.role)) {
