@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../apps/cli/cli';
 import { PERMISSIONS, type Permission } from '../apps/server/auth/permissions';
 import { appRouter } from '../apps/server/trpc/root';
 import { adminKeys, auditLog, messages } from '../db/schema';
@@ -394,5 +395,49 @@ describe('roles, scoped API keys and the access audit', () => {
     expect((await other.api.audit.list.query({ actor })).items).toEqual([]);
     // A bad cursor is a 400, not a 500.
     expect((await rawCall(stack.baseUrl, keys.auditor.key, 'audit.list', { cursor: 'x' })).status).toBe(400);
+  });
+
+  it('manages keys from the CLI: keys create | list | revoke', async () => {
+    async function cli(argv: string[], key = admin.key) {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, {
+        stdout: (x) => {
+          stdout += x;
+        },
+        stderr: (x) => {
+          stderr += x;
+        },
+        env: { API_URL: stack.baseUrl, ADMIN_API_KEY: key },
+      });
+      return { code, stdout, stderr };
+    }
+    const made = await cli(['keys', 'create', '--name', 'from cli', '--role', 'auditor', '--expires', '30d']);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain('shown only once');
+    const key = /Key:\s+(wa_auditor_\S+)/.exec(made.stdout)?.[1];
+    const id = /id:\s+(\S+)/.exec(made.stdout)?.[1];
+    expect(key && id).toBeTruthy();
+    expect((await adminClient(stack.baseUrl, key!).auth.whoami.query()).role).toBe('auditor');
+
+    const listed = await cli(['keys', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${id}\\s+from cli\\s+auditor\\s+wa_auditor_\\S+\\s+active`));
+    expect(listed.stdout).not.toContain(key!);
+
+    const revoked = await cli(['keys', 'revoke', id!]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await trpcError(adminClient(stack.baseUrl, key!).auth.whoami.query())).data?.httpStatus).toBe(
+      401,
+    );
+
+    // Usage errors exit 2 before any request; a non-admin key is refused with exit 1.
+    expect((await cli(['keys', 'create', '--name', 'x', '--role', 'root'])).code).toBe(2);
+    expect(
+      (await cli(['keys', 'create', '--name', 'x', '--role', 'auditor', '--expires', 'soon'])).code,
+    ).toBe(2);
+    const denied = await cli(['keys', 'list'], keys.reviewer.key);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/FORBIDDEN/);
   });
 });
