@@ -105,10 +105,13 @@ export function createAuthHandler(deps: ServerDeps) {
 
   async function logout(req: IncomingMessage, res: ServerResponse) {
     const token = readCookie(req, SESSION_COOKIE);
-    if (token && !checkCsrf(req, token)) {
+    // No cookie, nothing to end: and no Set-Cookie, so a cross-site form post (which the browser
+    // sends without the Lax cookie) cannot even clear the user's cookie.
+    if (!token) return sendJson(res, 200, { signedOut: true });
+    if (!checkCsrf(req, token)) {
       throw new HttpError(403, 'csrf_failed', 'missing or invalid CSRF token (X-CSRF-Token)');
     }
-    const ended = token ? await endSession(deps.db, token) : null;
+    const ended = await endSession(deps.db, token);
     if (ended) {
       await audit(deps.db, {
         tenantId: ended.tenantId,
