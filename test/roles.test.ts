@@ -353,6 +353,7 @@ describe('roles, scoped API keys and the access audit', () => {
     });
     expect(await att.text()).toBe('evidence');
     await auditor.messages.search.query({ q: 'message' });
+    await auditor.messages.list.query({ endpointId });
 
     const actor = `admin_key:${keys.auditor.id}`;
     const page = await auditor.audit.list.query({ actor, messageId, from });
@@ -372,6 +373,8 @@ describe('roles, scoped API keys and the access audit', () => {
     });
     const searched = await auditor.audit.list.query({ actor, action: 'messages.searched', from });
     expect(searched.items[0]?.details).toMatchObject({ query: { q: 'message' } });
+    const listed = await auditor.audit.list.query({ actor, action: 'messages.listed', from });
+    expect(listed.items[0]?.details).toMatchObject({ endpointId, count: 1 });
 
     // Filters narrow; pagination walks everything once, newest first.
     expect(
@@ -439,5 +442,23 @@ describe('roles, scoped API keys and the access audit', () => {
     const denied = await cli(['keys', 'list'], keys.reviewer.key);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/FORBIDDEN/);
+  });
+});
+
+// The embedded database runs the same migration: roles, expiry and refusals hold on PGlite too.
+describe('roles on PGlite', () => {
+  let stack: Stack;
+  afterAll(() => stack?.close());
+
+  it('creates scoped keys, refuses a role FORBIDDEN, and a revoked key 401', async () => {
+    stack = await startStack({ db: 'pglite', worker: false });
+    const api = adminClient(stack.baseUrl, (await stack.newTenant()).adminKey);
+    const auditor = await api.apiKeys.create.mutate({ name: 'lite', role: 'auditor' });
+    const asAuditor = adminClient(stack.baseUrl, auditor.key);
+    expect((await asAuditor.auth.whoami.query()).role).toBe('auditor');
+    expect((await trpcError(asAuditor.endpoints.list.query())).data?.code).toBe('FORBIDDEN');
+    expect((await asAuditor.audit.list.query({ action: 'api_key.created' })).items).toHaveLength(1);
+    await api.apiKeys.revoke.mutate({ id: auditor.id });
+    expect((await trpcError(asAuditor.auth.whoami.query())).data?.httpStatus).toBe(401);
   });
 });

@@ -10,6 +10,7 @@ export const ACCESS_ACTIONS = [
   'message.downloaded',
   'attachment.downloaded',
   'messages.searched',
+  'messages.listed',
 ] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 

@@ -13,6 +13,7 @@ const ACTIONS = [
   'message.downloaded',
   'attachment.downloaded',
   'messages.searched',
+  'messages.listed',
   'message.verified',
   'message.legal_hold_on',
   'message.legal_hold_off',
