@@ -4,6 +4,7 @@
 // user's reads in the access audit, and sign-out ending the session on the server.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import { adminClient } from '../helpers/trpc-client';
 import { type Ack, postBearer, samplePayload } from '../helpers/webhooks';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -53,6 +55,7 @@ let messageId: string;
 
 beforeAll(async () => {
   execFileSync(path.join(ROOT, 'scripts/build-web'), { stdio: 'inherit' });
+  mkdirSync(SHOTS, { recursive: true });
   idpPort = await freePort();
   const issuer = `http://127.0.0.1:${idpPort}`;
   stack = await startStack({
@@ -150,6 +153,7 @@ describe('single sign-on in a browser', () => {
     const { context, page } = await newPage();
     await page.goto('/');
     await page.getByTestId('sso-sign-in').waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'sso-sign-in.png') });
     expect(await page.getByLabel('API key', { exact: true }).count()).toBe(0);
     const state = await (await fetch(`${stack.baseUrl}/auth/session`)).json();
     expect(state).toEqual({ oidc: true, session: null });
@@ -192,6 +196,7 @@ describe('single sign-on in a browser', () => {
     expect(await table.locator('tr[data-action="message.viewed"]').first().textContent()).toContain(
       'user:alice',
     );
+    await page.screenshot({ path: path.join(SHOTS, 'sso-audit-log.png') });
     const entries = await auditEntries('user:alice');
     expect(entries.map((e) => e.action)).toEqual(
       expect.arrayContaining(['session.signed_in', 'message.viewed', 'message.downloaded']),

@@ -92,7 +92,7 @@ export function AuditPage() {
                       {e.targetType === 'message' && e.targetId ? (
                         <Link to={`/messages/${e.targetId}`}>{e.targetId}</Link>
                       ) : (
-                        (e.targetId ?? e.targetType)
+                        (e.targetId ?? '—')
                       )}
                     </td>
                     <td className="mono">{e.sourceIp ?? '—'}</td>
