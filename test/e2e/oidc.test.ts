@@ -203,8 +203,13 @@ describe('single sign-on in a browser', () => {
     );
     expect(entries.find((e) => e.action === 'session.signed_in')?.details).toMatchObject({ role: 'auditor' });
     // Endpoint settings are refused by the server too, not only hidden.
-    const denied = await page.evaluate(async () => (await fetch('/trpc/endpoints.list')).status);
-    expect(denied).toBe(403);
+    const denied = await page.evaluate(async () => {
+      const { session } = await (await fetch('/auth/session')).json();
+      const res = await fetch('/trpc/endpoints.list', { headers: { 'x-csrf-token': session.csrfToken } });
+      return { status: res.status, body: await res.json() };
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toMatch(/auditor role may not/);
     await context.close();
   });
 
@@ -278,6 +283,17 @@ describe('single sign-on in a browser', () => {
     }
     // The browser kept its cookie too: the post could not even clear it.
     expect((await sessionCookie(context))?.value).toBe(cookie.value);
+    // A cross-site link (top-level GET: Lax sends the cookie) cannot read as the user either,
+    // so it cannot plant an access in the audit log.
+    const before = (await auditEntries('user:bob')).length;
+    for (const url of [
+      `/api/messages/${messageId}/raw`,
+      `/trpc/messages.get?input=${encodeURIComponent(JSON.stringify({ id: messageId }))}`,
+    ]) {
+      const res = await fetch(`${stack.baseUrl}${url}`, { headers: { cookie: headers.cookie } });
+      expect(res.status, url).toBe(403);
+    }
+    expect((await auditEntries('user:bob')).length).toBe(before);
     const still = await (
       await fetch(`${stack.baseUrl}/auth/session`, { headers: { cookie: headers.cookie } })
     ).json();

@@ -15,7 +15,8 @@ export async function authorizeDownload(
   req: IncomingMessage,
   ordinal: string | undefined,
 ) {
-  const { principal } = await authenticate(deps, req);
+  const { principal, csrfRejected } = await authenticate(deps, req);
+  if (csrfRejected) throw new HttpError(403, 'csrf_failed', 'missing or invalid CSRF token (X-CSRF-Token)');
   if (!principal)
     throw new HttpError(401, 'unauthorized', 'missing, invalid, revoked or expired credentials');
   const permission = ordinal === undefined ? 'download.raw' : 'download.attachment';

@@ -24,7 +24,7 @@ export interface Principal {
 
 export interface Authentication {
   principal: Principal | null;
-  /** A session cookie came with a state-changing request but without its CSRF token. */
+  /** A session cookie came without its CSRF token. */
   csrfRejected: boolean;
 }
 
@@ -53,9 +53,6 @@ export async function resolveApiKey(db: Db, header: string | undefined) {
 export const keyActor = (keyId: string) => `admin_key:${keyId}`;
 export const userActor = (subject: string) => `user:${subject}`;
 
-/** Methods that change nothing; everything else needs the session's CSRF token. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
 export async function authenticate(
   deps: Pick<ServerDeps, 'db' | 'config'>,
   req: IncomingMessage,
@@ -80,7 +77,9 @@ export async function authenticate(
   if (!token) return { principal: null, csrfRejected: false };
   const session = await resolveSession(deps.db, token);
   if (!session) return { principal: null, csrfRejected: false };
-  if (!SAFE_METHODS.has(req.method ?? 'GET') && !checkCsrf(req, token)) {
+  // Reads too, not only changes: a read is audited, and a cross-site top-level navigation (which
+  // SameSite=Lax lets carry the cookie) must not be able to plant "alice downloaded X" in the log.
+  if (!checkCsrf(req, token)) {
     return { principal: null, csrfRejected: true };
   }
   return {

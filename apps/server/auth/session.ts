@@ -1,7 +1,7 @@
 // Server-side UI sessions. The browser holds only a random token in an HttpOnly, SameSite=Lax
 // cookie (Secure when PUBLIC_BASE_URL is https); the row says who it is and until when.
 //
-// CSRF: every state-changing request authenticated by the cookie must carry X-CSRF-Token, a value
+// CSRF: every request authenticated by the cookie (reads too: they are audited) must carry X-CSRF-Token, a value
 // derived from the session token that only same-origin script can learn (GET /auth/session). A
 // cross-site page can make the browser send the cookie, but can neither read that answer nor set
 // a custom header without a CORS preflight we never grant. Unlike a double-submit cookie, the

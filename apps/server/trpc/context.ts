@@ -8,7 +8,7 @@ export type { Principal };
 
 export interface Context extends ServerDeps {
   principal: Principal | null;
-  /** A cookie-authenticated mutation came without its CSRF token: refused as FORBIDDEN. */
+  /** A cookie-authenticated request came without its CSRF token: refused as FORBIDDEN. */
   csrfRejected?: boolean;
 }
 

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   type Credentials,
   can,
+  credentialHeaders,
   endServerSession,
   fetchServerSession,
   keyHint,
@@ -118,8 +119,11 @@ export function App() {
   signOutRef.current = signOut;
 
   const session = useMemo<Session | null>(() => {
-    if (auth.kind === 'key') return { role: auth.role, via: 'key', label: keyHint(auth.key), signOut };
-    if (auth.kind === 'session') return { role: auth.role, via: 'session', label: auth.name, signOut };
+    const headers = () => credentialHeaders(credentialsOf(auth));
+    if (auth.kind === 'key')
+      return { role: auth.role, via: 'key', label: keyHint(auth.key), headers, signOut };
+    if (auth.kind === 'session')
+      return { role: auth.role, via: 'session', label: auth.name, headers, signOut };
     return null;
   }, [auth, signOut]);
 

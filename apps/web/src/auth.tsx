@@ -39,6 +39,8 @@ export interface Session {
   via: 'key' | 'session';
   /** Shown in the header: a key hint (never the whole key) or the user's name. */
   label: string;
+  /** What a plain fetch (downloads) must send: the key, or the session's CSRF token. */
+  headers(): Record<string, string>;
   signOut(message?: string): void;
 }
 
