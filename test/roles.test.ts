@@ -373,8 +373,9 @@ describe('roles, scoped API keys and the access audit', () => {
     });
     const searched = await auditor.audit.list.query({ actor, action: 'messages.searched', from });
     expect(searched.items[0]?.details).toMatchObject({ query: { q: 'message' } });
+    expect(searched.items[0]?.details.messageIds).toContain(messageId);
     const listed = await auditor.audit.list.query({ actor, action: 'messages.listed', from });
-    expect(listed.items[0]?.details).toMatchObject({ endpointId, count: 1 });
+    expect(listed.items[0]?.details).toMatchObject({ endpointId, count: 1, messageIds: [messageId] });
 
     // Filters narrow; pagination walks everything once, newest first.
     expect(

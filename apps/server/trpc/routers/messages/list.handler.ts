@@ -31,6 +31,7 @@ export async function listMessagesHandler({ ctx, input }: { ctx: TenantContext; 
     {
       endpointId: input.endpointId ?? null,
       count: page.length,
+      messageIds: page.map((m) => m.id),
     },
   );
   return {

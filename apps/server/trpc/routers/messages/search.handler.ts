@@ -12,18 +12,18 @@ export async function searchMessagesHandler({
   input: SearchMessagesInput;
 }) {
   const result = await searchMessages(ctx.db, ctx.principal.tenantId, input);
-  await recordSearch(ctx, input, result.items.length);
+  await recordSearch(ctx, input, result.items);
   return result;
 }
 
-/** Results show message content (snippets): the query and how many it returned are audited. */
-function recordSearch(ctx: TenantContext, input: SearchMessagesInput, count: number) {
+/** Results show message content (previews): the query and which messages it showed are audited. */
+function recordSearch(ctx: TenantContext, input: SearchMessagesInput, items: { id: string }[]) {
   const { cursor: _cursor, limit: _limit, ...query } = input;
   return recordAccess(
     ctx.db,
     ctx.principal,
     'messages.searched',
     { type: 'message', id: null },
-    { query, count },
+    { query, count: items.length, messageIds: items.map((i) => i.id) },
   );
 }
