@@ -37,6 +37,7 @@ const GROUPS: Record<string, string[]> = {
   alice: ['staff', 'compliance-auditors'],
   bob: ['compliance'],
   mallory: ['staff'],
+  root: ['archive-admins', 'compliance'],
 };
 
 function chromiumPath(): string {
@@ -308,6 +309,34 @@ describe('single sign-on in a browser', () => {
     expect(await page.getByTestId('signin-notice').textContent()).toContain('no role');
     expect(await sessionCookie(context)).toBeUndefined();
     expect(new URL(page.url()).search).toBe('');
+    await context.close();
+  });
+
+  it('lets an admin (strongest of several roles) create and revoke an API key in the UI', async () => {
+    const { context, page } = await newPage();
+    await signIn(page, 'root');
+    await page.getByTestId('session-role').waitFor();
+    expect(await page.getByTestId('session-role').textContent()).toBe('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+    const form = page.getByRole('form', { name: 'New API key' });
+    await form.getByLabel('Name').fill('regulator export');
+    await form.getByLabel('Role').selectOption('auditor');
+    await form.getByLabel('Expires in (days)').fill('30');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('api-key-value').textContent())!.trim();
+    expect(key).toMatch(/^wa_auditor_/);
+    await page.screenshot({ path: path.join(SHOTS, 'sso-api-keys.png') });
+    const asKey = adminClient(stack.baseUrl, key);
+    expect((await asKey.auth.whoami.query()).role).toBe('auditor');
+
+    const row = page.getByTestId('api-keys-table').locator('tr', { hasText: 'regulator export' });
+    await row.getByRole('button', { name: 'Revoke regulator export' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => row.getByTestId('key-state').textContent()).toBe('revoked');
+    await expect(asKey.auth.whoami.query()).rejects.toMatchObject({ data: { httpStatus: 401 } });
+    const actions = (await auditEntries('user:root')).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['api_key.created', 'api_key.revoked']));
     await context.close();
   });
 

@@ -17,6 +17,7 @@ import {
   useSession,
 } from './auth';
 import { EmptyState, Loading, PageHeader } from './components/ui';
+import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { EndpointDetailPage } from './pages/endpoint-detail';
 import { EndpointsPage } from './pages/endpoints';
@@ -174,7 +175,9 @@ function Shell() {
     ? 'messages'
     : location.pathname.startsWith('/audit')
       ? 'audit'
-      : 'endpoints';
+      : location.pathname.startsWith('/api-keys')
+        ? 'api-keys'
+        : 'endpoints';
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -216,6 +219,14 @@ function Shell() {
                   </Link>
                 </li>
               </ul>
+              <p className="nav-subheading">Access</p>
+              <ul>
+                <li>
+                  <Link to="/api-keys" aria-current={section === 'api-keys' ? 'page' : undefined}>
+                    API keys
+                  </Link>
+                </li>
+              </ul>
             </>
           )}
           <p className="nav-heading">Archive</p>
@@ -249,6 +260,7 @@ function Routes({ pathname, role }: { pathname: string; role: Role }) {
   if (path === '/') return <Redirect to={can.manageEndpoints(role) ? '/endpoints' : '/messages'} />;
   if (path.startsWith('/endpoints') && !can.manageEndpoints(role)) return <NotForRole role={role} />;
   if (path === '/audit') return can.readAudit(role) ? <AuditPage /> : <NotForRole role={role} />;
+  if (path === '/api-keys') return can.manageKeys(role) ? <ApiKeysPage /> : <NotForRole role={role} />;
   if (path === '/endpoints') return <EndpointsPage />;
   if (path === '/endpoints/new') return <NewEndpointPage />;
   let m = new RegExp(`^/endpoints/${UUID}$`).exec(path);

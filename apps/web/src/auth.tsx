@@ -55,6 +55,7 @@ export function useSession(): Session {
 /** What each role sees in the UI; the server enforces the same (apps/server/auth/permissions.ts). */
 export const can = {
   manageEndpoints: (r: Role) => r === 'admin',
+  manageKeys: (r: Role) => r === 'admin',
   readAudit: (r: Role) => r === 'admin' || r === 'auditor',
 };
 
