@@ -2,6 +2,7 @@
 // a wrong value fails start-up with a message naming the variable.
 import path from 'node:path';
 import { z } from 'zod';
+import { ZRole } from './roles';
 
 export const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -18,6 +19,20 @@ const commaList = z
       .filter(Boolean),
   )
   .pipe(z.array(z.string()));
+
+// OIDC_ROLE_MAP: `claim value=role` pairs, e.g. `archive-admins=admin,compliance=reviewer`.
+const roleMap = commaList.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^=]+=[^=]+$/, 'each entry must be value=role')
+      .transform((pair) => {
+        const [value, role] = pair.split('=') as [string, string];
+        return { value: value.trim(), role: role.trim() };
+      })
+      .pipe(z.object({ value: z.string().min(1), role: ZRole })),
+  ),
+);
 
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -144,6 +159,24 @@ const envSchema = z.object({
   ADMIN_AUTH_FAILURES_PER_MINUTE: z.coerce.number().min(0.1).max(60_000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  // Single sign-on for the web UI (OpenID Connect, authorization code + PKCE). Unset issuer: the
+  // UI signs in with an API key instead.
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  // Unset: a public client (PKCE only, token endpoint auth "none").
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+  // The ID token claim (string or array of strings) whose values OIDC_ROLE_MAP maps to roles.
+  OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  OIDC_ROLE_MAP: roleMap.default([]),
+  // The tenant (by name) that signed-in users belong to.
+  OIDC_TENANT: z.string().min(1).default('default'),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(8 * 3600),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -168,6 +201,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.OIDC_ISSUER && (!c.OIDC_CLIENT_ID || c.OIDC_ROLE_MAP.length === 0)) {
+    throw new ConfigError(
+      'invalid configuration:\n  OIDC_ISSUER: needs OIDC_CLIENT_ID and OIDC_ROLE_MAP (claim value=role, comma-separated)',
+    );
+  }
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     ...c,

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './command';
 import { endpointCommands } from './commands/endpoints';
+import { keyCommands } from './commands/keys';
 import { messageCommands } from './commands/messages';
 import { createAdminClient, resolveAdminKey, resolveApiUrl } from './connection';
 import { describeFailure, SetupError, UsageError } from './errors';
@@ -15,7 +16,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const COMMANDS: Command[] = [...endpointCommands, ...messageCommands];
+const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...keyCommands];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
 export const USAGE = `Usage: scripts/admin <command> [options]
@@ -57,6 +58,12 @@ Messages:
   messages download <id> [--attachment N] [--out FILE]
                           Stream the raw body (or attachment N) from WORM storage, verifying
                           its SHA-256 on the way; writes to FILE, or stdout
+
+API keys (admin only):
+  keys create --name NAME --role admin|reviewer|auditor [--expires 90d|12h|ISO]
+                          Create a key with a role; prints it (shown once)
+  keys list               List the tenant's keys (never the keys themselves)
+  keys revoke <id>        Revoke a key: refused from the next request on
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or

@@ -31,6 +31,9 @@ export const OPTIONS = {
   extra: { type: 'string' },
   attachment: { type: 'string' },
   out: { type: 'string', short: 'o' },
+  // keys create.
+  role: { type: 'string' },
+  expires: { type: 'string' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -62,6 +65,8 @@ export interface OptionValues {
   extra?: string;
   attachment?: string;
   out?: string;
+  role?: string;
+  expires?: string;
 }
 
 export interface CommandContext {
@@ -96,7 +101,7 @@ export function splitList(values: string[] | undefined): string[] | undefined {
     .filter(Boolean);
 }
 
-export function requireOption(opts: OptionValues, name: 'name' | 'auth', command: string): string {
+export function requireOption(opts: OptionValues, name: 'name' | 'auth' | 'role', command: string): string {
   const v = opts[name];
   if (v === undefined || v.trim() === '') throw new UsageError(`${command}: missing --${name}`);
   return v;

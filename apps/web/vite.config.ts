@@ -24,6 +24,7 @@ const config = {
       '/trpc': apiOrigin,
       '/api': apiOrigin,
       '/webhooks': apiOrigin,
+      '/auth': apiOrigin,
     },
   },
 } satisfies UserConfig;

@@ -1,4 +1,5 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Role } from '../../lib/roles';
 import { tenants } from './tenants';
 
 // Admin keys are 256-bit random strings, so a plain SHA-256 is a safe lookup hash:
@@ -14,6 +15,10 @@ export const adminKeys = pgTable(
     keyHash: text('key_hash').notNull().unique(),
     // The first characters, so an operator can tell keys apart without seeing one.
     keyPrefix: text('key_prefix').notNull(),
+    // What the key may do (lib/roles.ts); keys made before roles existed are admin keys.
+    role: text('role').$type<Role>().notNull().default('admin'),
+    // Past this instant the key is refused like a revoked one.
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },

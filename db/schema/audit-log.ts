@@ -7,17 +7,21 @@ export const auditLog = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: uuid('tenant_id').references(() => tenants.id),
-    // 'admin_key:<id>', 'ingest', 'worker', 'system'
+    // 'admin_key:<id>' (any API key), 'user:<subject>' (signed-in UI user), 'ingest', 'worker', 'system'
     actor: text('actor').notNull(),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id'),
+    // Where an access came from (client IP), for reads and changes made through the admin API.
+    sourceIp: text('source_ip'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index('audit_log_tenant_idx').on(t.tenantId, t.createdAt),
     index('audit_log_target_idx').on(t.targetId),
+    // audit.list pages newest first by id within a tenant.
+    index('audit_log_tenant_id_idx').on(t.tenantId, t.id),
   ],
 );
 

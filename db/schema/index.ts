@@ -5,3 +5,4 @@ export * from './endpoints';
 export * from './ingest-receipts';
 export * from './messages';
 export * from './tenants';
+export * from './ui-sessions';

@@ -185,10 +185,10 @@ describe('the admin UI in a browser', () => {
     await page.goto('/');
     await expect.poll(() => page.getByRole('heading', { name: 'Sign in' }).isVisible()).toBe(true);
     await shot('01-sign-in');
-    const key = page.getByLabel('Admin API key');
+    const key = page.getByLabel('API key', { exact: true });
     await key.fill('wa_admin_not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('That admin API key was not accepted').waitFor();
+    await page.getByText('That API key was not accepted').waitFor();
     await key.fill(adminKey);
     await key.press('Enter');
     await page.getByRole('heading', { name: 'Inbound endpoints', level: 1 }).waitFor();
@@ -506,7 +506,7 @@ describe('the admin UI in a browser', () => {
 
     // Sign out from a fresh session.
     const { adminKey: other } = await stack.newTenant();
-    await page.getByLabel('Admin API key').fill(other);
+    await page.getByLabel('API key', { exact: true }).fill(other);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Messages', level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'No messages yet' }).waitFor();

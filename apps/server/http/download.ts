@@ -9,8 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { and, eq } from 'drizzle-orm';
 import { attachments, messages } from '../../../db/schema';
 import { rawBodyKey } from '../../../worm/keys';
+import { authorizeDownload } from '../auth/download-access';
 import type { ServerDeps } from '../deps';
-import { resolveAdminKey } from '../trpc/context';
 import type { AdminAuthGuard } from './admin-auth-guard';
 import { HttpError, sendError } from './respond';
 
@@ -21,13 +21,12 @@ export function createDownloadHandler(deps: ServerDeps, guard?: AdminAuthGuard) 
   return async function handleDownload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (req.method !== 'GET') throw new HttpError('method_not_allowed', 'use GET', { allow: 'GET' });
-      const principal = await resolveAdminKey(deps, req.headers.authorization);
-      if (!principal)
-        throw guard?.refusal(req) ?? new HttpError('unauthorized', 'missing or invalid admin API key');
       const match = ROUTE.exec((req.url ?? '').split('?')[0] ?? '');
+      const principal = await authorizeDownload(deps, req, match?.[3], guard);
       if (!match) throw new HttpError('not_found', 'no such download');
       const [, messageId, , ordinal] = match;
       const object = await findObject(deps, principal.tenantId, messageId!, ordinal);
+      await principal.record(messageId!);
 
       const hash = createHash('sha256');
       let size = 0;

@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS, HttpError } from './respond';
 
 // Codes only the admin downloads and the router answer with (documented with the admin API).
-const NOT_INGEST = new Set(['not_found', 'not_stored', 'internal_error', 'too_many_failed_attempts']);
+const NOT_INGEST = new Set([
+  'not_found',
+  'not_stored',
+  'internal_error',
+  'too_many_failed_attempts',
+  'forbidden',
+  'csrf_failed',
+  'oidc_not_configured',
+  'tenant_not_found',
+]);
 
 describe('ERROR_STATUS', () => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');

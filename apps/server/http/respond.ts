@@ -18,8 +18,11 @@ export const ERROR_STATUS = {
   signature_expired: 401,
   endpoint_disabled: 403,
   ip_not_allowed: 403,
+  forbidden: 403,
+  csrf_failed: 403,
   endpoint_not_found: 404,
   not_found: 404,
+  oidc_not_configured: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   not_stored: 409,
@@ -31,6 +34,8 @@ export const ERROR_STATUS = {
   internal_error: 500,
   unavailable: 503,
   backlog_full: 503,
+  // Single sign-on is configured for a tenant that does not exist: the operator's to fix.
+  tenant_not_found: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createWebUiHandler } from '../../web/serve';
+import { AUTH_PREFIX, createAuthHandler } from '../auth/http';
 import type { ServerDeps } from '../deps';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
@@ -44,6 +45,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
 
   const web = createWebUiHandler({ distDir: opts.webDistDir });
   const download = createDownloadHandler(deps, adminAuth);
+  const auth = createAuthHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
   const bodyPace = bodyPaceFrom(deps.config);
 
@@ -74,6 +76,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       return sendJson(res, 200, uiConfigBody);
     }
     if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
+    if (pathname.startsWith(AUTH_PREFIX)) return auth(req, res);
     // Everything else that is not an API path is the admin UI (static files, SPA fallback).
     if (!isApiPath(pathname) && (await web(req, res))) return;
     sendError(res, new HttpError('not_found', 'no such route'));
@@ -84,7 +87,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
 
 /** Paths the UI's SPA fallback must never answer: they get the JSON 404 instead. */
 function isApiPath(pathname: string): boolean {
-  return /^\/(api|trpc|webhooks|healthz)(\/|$)/.test(pathname);
+  return /^\/(api|trpc|webhooks|healthz|auth)(\/|$)/.test(pathname);
 }
 
 function decodeURIComponentSafe(s: string): string {

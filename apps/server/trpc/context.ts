@@ -1,42 +1,31 @@
 // Inner context (what procedures use) is separate from the HTTP layer, so procedures can be
 // called directly in tests with a real database and no server.
 import type { CreateHTTPContextOptions } from '@trpc/server/adapters/standalone';
-import { and, eq, isNull } from 'drizzle-orm';
-import { adminKeys } from '../../../db/schema';
-import { sha256Hex } from '../../../lib/crypto';
+import { authenticate, type Principal } from '../auth/principal';
 import type { ServerDeps } from '../deps';
 import { type AdminAuthGuard, throwIfThrottled } from '../http/admin-auth-guard';
 
-export interface AdminPrincipal {
-  tenantId: string;
-  adminKeyId: string;
-}
+export type { Principal };
 
 export interface Context extends ServerDeps {
-  principal: AdminPrincipal | null;
+  principal: Principal | null;
+  /** A cookie-authenticated request came without its CSRF token: refused as FORBIDDEN. */
+  csrfRejected?: boolean;
 }
 
-export function createInnerContext(deps: ServerDeps, principal: AdminPrincipal | null): Context {
-  return { ...deps, principal };
-}
-
-/** Resolves `Authorization: Bearer <admin key>` to its tenant; null when absent or unknown. */
-export async function resolveAdminKey(deps: Pick<ServerDeps, 'db'>, header: string | undefined) {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match) return null;
-  // A lookup by SHA-256 of a 256-bit key: nothing to brute-force, no secret compared in code.
-  const [row] = await deps.db
-    .select({ id: adminKeys.id, tenantId: adminKeys.tenantId })
-    .from(adminKeys)
-    .where(and(eq(adminKeys.keyHash, sha256Hex(match[1]!)), isNull(adminKeys.revokedAt)))
-    .limit(1);
-  return row ? { tenantId: row.tenantId, adminKeyId: row.id } : null;
+export function createInnerContext(
+  deps: ServerDeps,
+  principal: Principal | null,
+  csrfRejected = false,
+): Context {
+  return { ...deps, principal, csrfRejected };
 }
 
 export function createHttpContextFactory(deps: ServerDeps, guard?: AdminAuthGuard) {
   return async ({ req, res }: CreateHTTPContextOptions): Promise<Context> => {
-    const principal = await resolveAdminKey(deps, req.headers.authorization);
+    const { principal, csrfRejected } = await authenticate(deps, req);
+    // A credential that didn't resolve spends the address's failure budget (429 once it is out).
     if (!principal && guard) throwIfThrottled(guard, req, res);
-    return createInnerContext(deps, principal);
+    return createInnerContext(deps, principal, csrfRejected);
   };
 }

@@ -1,8 +1,14 @@
+import { apiKeysRouter } from './routers/api-keys/_router';
+import { auditRouter } from './routers/audit/_router';
+import { authRouter } from './routers/auth/_router';
 import { endpointsRouter } from './routers/endpoints/_router';
 import { messagesRouter } from './routers/messages/_router';
 import { router } from './trpc';
 
 export const appRouter = router({
+  apiKeys: apiKeysRouter,
+  audit: auditRouter,
+  auth: authRouter,
   endpoints: endpointsRouter,
   messages: messagesRouter,
 });

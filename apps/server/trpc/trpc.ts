@@ -1,4 +1,5 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { isAllowed } from '../auth/permissions';
 import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
@@ -16,10 +17,25 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const publicProcedure = t.procedure;
 
-/** Every admin procedure: needs a valid admin key, and sees only that key's tenant. */
-export const tenantProcedure = t.procedure.use(({ ctx, next }) => {
+/**
+ * Every admin procedure: needs a valid API key or UI session, sees only its tenant, and needs a
+ * role allowed for this procedure's path in apps/server/auth/permissions.ts (none listed: nobody).
+ */
+export const tenantProcedure = t.procedure.use(({ ctx, next, path }) => {
+  if (ctx.csrfRejected) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'missing or invalid CSRF token (X-CSRF-Token)' });
+  }
   if (!ctx.principal) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid admin API key' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'missing or invalid admin API key',
+    });
+  }
+  if (!isAllowed(path, ctx.principal.role)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `the ${ctx.principal.role} role may not call ${path}`,
+    });
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });

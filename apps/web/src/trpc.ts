@@ -4,22 +4,15 @@ import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { AppRouter } from '../../server/trpc/root';
+import { type Credentials, credentialHeaders } from './auth';
 
 export type { AppRouter };
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
-export function createApiClient(getAdminKey: () => string | null) {
+export function createApiClient(getCredentials: () => Credentials) {
   return createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: '/trpc',
-        headers() {
-          const key = getAdminKey();
-          return key ? { authorization: `Bearer ${key}` } : {};
-        },
-      }),
-    ],
+    links: [httpLink({ url: '/trpc', headers: () => credentialHeaders(getCredentials()) })],
   });
 }
 
@@ -37,6 +30,10 @@ function errorData(err: unknown): ErrorData | undefined {
 export function isUnauthorized(err: unknown): boolean {
   const d = errorData(err);
   return d?.code === 'UNAUTHORIZED' || d?.httpStatus === 401;
+}
+
+export function isForbidden(err: unknown): boolean {
+  return errorData(err)?.code === 'FORBIDDEN';
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -1,8 +1,8 @@
-// Downloads a sealed object (raw body or attachment) with the admin key. The server streams it
+// Downloads a sealed object (raw body or attachment) with the API key, or the session cookie. The server streams it
 // from WORM storage and cuts the connection if the stored bytes fail their SHA-256; the browser
 // checks the hash again before handing the file over.
 import { useState } from 'react';
-import { loadAdminKey } from '../auth';
+import { useSession } from '../auth';
 
 async function sha256Hex(data: ArrayBuffer): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', data);
@@ -21,12 +21,13 @@ export function DownloadButton({
   label: string;
   text?: string;
 }) {
+  const session = useSession();
   const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
 
   async function download() {
     setState({ busy: true, error: null });
     try {
-      const res = await fetch(path, { headers: { authorization: `Bearer ${loadAdminKey() ?? ''}` } });
+      const res = await fetch(path, { headers: session.headers() });
       if (!res.ok) {
         const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
         throw new Error(body?.error?.message ?? `download failed (${res.status})`);

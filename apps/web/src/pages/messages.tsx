@@ -1,6 +1,7 @@
 // Messages: search and filter the archive; open one for its detail.
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useMemo, useState } from 'react';
+import { can, useSession } from '../auth';
 import {
   DateTime,
   EmptyState,
@@ -135,7 +136,11 @@ export function MessagesPage() {
 
 function FilterBar({ filters, onApply }: { filters: MessageFilters; onApply: (f: MessageFilters) => void }) {
   const trpc = useTRPC();
-  const endpoints = useQuery(trpc.endpoints.list.queryOptions());
+  // Endpoint names are admin-only (their URLs carry the ingest token).
+  const endpoints = useQuery({
+    ...trpc.endpoints.list.queryOptions(),
+    enabled: can.manageEndpoints(useSession().role),
+  });
   const id = useId();
   const [q, setQ] = useState(filters.q);
   const [participant, setParticipant] = useState(filters.participant);
@@ -303,7 +308,11 @@ function FilterBar({ filters, onApply }: { filters: MessageFilters; onApply: (f:
 
 function ResultsTable({ items }: { items: MessageRow[] }) {
   const trpc = useTRPC();
-  const endpoints = useQuery(trpc.endpoints.list.queryOptions());
+  // Endpoint names are admin-only (their URLs carry the ingest token).
+  const endpoints = useQuery({
+    ...trpc.endpoints.list.queryOptions(),
+    enabled: can.manageEndpoints(useSession().role),
+  });
   const names = new Map(endpoints.data?.map((e) => [e.id, e.name]));
   return (
     <div className="table-wrap">

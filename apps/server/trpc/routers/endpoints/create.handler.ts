@@ -43,7 +43,8 @@ export async function createEndpointHandler({
       .returning();
     await audit(tx, {
       tenantId: ctx.principal.tenantId,
-      actor: `admin_key:${ctx.principal.adminKeyId}`,
+      actor: ctx.principal.actor,
+      sourceIp: ctx.principal.sourceIp,
       action: 'endpoint.created',
       targetType: 'endpoint',
       targetId: id,

@@ -16,7 +16,8 @@ export async function deleteEndpointHandler({ ctx, input }: { ctx: TenantContext
       .where(eq(endpoints.id, input.id));
     await audit(tx, {
       tenantId: ctx.principal.tenantId,
-      actor: `admin_key:${ctx.principal.adminKeyId}`,
+      actor: ctx.principal.actor,
+      sourceIp: ctx.principal.sourceIp,
       action: 'endpoint.deleted',
       targetType: 'endpoint',
       targetId: input.id,

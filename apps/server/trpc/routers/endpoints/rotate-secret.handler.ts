@@ -32,7 +32,8 @@ export async function rotateSecretHandler({ ctx, input }: { ctx: TenantContext; 
       .returning();
     await audit(tx, {
       tenantId: ctx.principal.tenantId,
-      actor: `admin_key:${ctx.principal.adminKeyId}`,
+      actor: ctx.principal.actor,
+      sourceIp: ctx.principal.sourceIp,
       action: 'endpoint.secret_rotated',
       targetType: 'endpoint',
       targetId: input.id,

@@ -25,7 +25,8 @@ export async function updateEndpointHandler({
       .returning();
     await audit(tx, {
       tenantId: ctx.principal.tenantId,
-      actor: `admin_key:${ctx.principal.adminKeyId}`,
+      actor: ctx.principal.actor,
+      sourceIp: ctx.principal.sourceIp,
       action:
         changes.enabled === undefined
           ? 'endpoint.updated'

@@ -2,6 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { attachments, messageColumns, messages } from '../../../../../db/schema';
 import { unescapeJson, unescapeText } from '../../../../../db/storable-text';
+import { recordAccess } from '../../../auth/access-audit';
 import type { TenantContext } from '../../trpc';
 import type { MessageIdInput } from './get.schema';
 import { toAttachmentView, toMessageSummary } from './message-view';
@@ -17,6 +18,7 @@ export async function getMessageHandler({ ctx, input }: { ctx: TenantContext; in
     .from(attachments)
     .where(eq(attachments.messageId, m.id))
     .orderBy(asc(attachments.ordinal));
+  await recordAccess(ctx.db, ctx.principal, 'message.viewed', { type: 'message', id: m.id });
   return {
     ...toMessageSummary(m),
     body: m.body === null ? null : unescapeText(m.body),

@@ -25,7 +25,8 @@ export async function setLegalHoldHandler({ ctx, input }: { ctx: TenantContext; 
   for (const key of keys) await ctx.worm.setLegalHold(key, input.on);
   await audit(ctx.db, {
     tenantId,
-    actor: `admin_key:${ctx.principal.adminKeyId}`,
+    actor: ctx.principal.actor,
+    sourceIp: ctx.principal.sourceIp,
     action: input.on ? 'message.legal_hold_on' : 'message.legal_hold_off',
     targetType: 'message',
     targetId: m.id,

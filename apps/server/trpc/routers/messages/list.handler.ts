@@ -1,5 +1,6 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { messageColumns, messages } from '../../../../../db/schema';
+import { recordAccess } from '../../../auth/access-audit';
 import type { TenantContext } from '../../trpc';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { ListMessagesInput } from './list.schema';
@@ -21,6 +22,18 @@ export async function listMessagesHandler({ ctx, input }: { ctx: TenantContext; 
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
+  // Summaries carry a body preview: listed like a search.
+  await recordAccess(
+    ctx.db,
+    ctx.principal,
+    'messages.listed',
+    { type: 'message', id: null },
+    {
+      endpointId: input.endpointId ?? null,
+      count: page.length,
+      messageIds: page.map((m) => m.id),
+    },
+  );
   return {
     items: page.map(toMessageSummary),
     nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,

@@ -1,3 +1,4 @@
+import { recordAccess } from '../../../auth/access-audit';
 import type { TenantContext } from '../../trpc';
 import { searchMessages } from './search.query';
 import type { SearchMessagesInput } from './search.schema';
@@ -10,5 +11,19 @@ export async function searchMessagesHandler({
   ctx: TenantContext;
   input: SearchMessagesInput;
 }) {
-  return searchMessages(ctx.db, ctx.principal.tenantId, input);
+  const result = await searchMessages(ctx.db, ctx.principal.tenantId, input);
+  await recordSearch(ctx, input, result.items);
+  return result;
+}
+
+/** Results show message content (previews): the query and which messages it showed are audited. */
+function recordSearch(ctx: TenantContext, input: SearchMessagesInput, items: { id: string }[]) {
+  const { cursor: _cursor, limit: _limit, ...query } = input;
+  return recordAccess(
+    ctx.db,
+    ctx.principal,
+    'messages.searched',
+    { type: 'message', id: null },
+    { query, count: items.length, messageIds: items.map((i) => i.id) },
+  );
 }

@@ -48,7 +48,8 @@ export async function verifyMessageHandler({
   const failed = result.objects.filter((o) => !o.ok).map((o) => o.key);
   await audit(ctx.db, {
     tenantId,
-    actor: `admin_key:${ctx.principal.adminKeyId}`,
+    actor: ctx.principal.actor,
+    sourceIp: ctx.principal.sourceIp,
     action: 'message.verified',
     targetType: 'message',
     targetId: m.id,
