@@ -61,9 +61,9 @@ export function describeFailure(err: unknown, apiUrl: string): string {
 function describeClientError(err: TRPCClientError<AppRouter>, apiUrl: string): string {
   const code = err.data?.code;
   if (typeof code === 'string') {
-    if (code === 'BAD_REQUEST') {
-      const issues = parseIssues(err.message);
-      if (issues) return `error: BAD_REQUEST: invalid input\n${issues.map(formatIssue).join('\n')}`;
+    const issues = err.data?.issues;
+    if (code === 'BAD_REQUEST' && issues && issues.length > 0) {
+      return `error: BAD_REQUEST: invalid input\n${issues.map(formatIssue).join('\n')}`;
     }
     const hint =
       code === 'UNAUTHORIZED'
@@ -110,26 +110,6 @@ function networkCode(err: unknown): string | undefined {
 function isTimeout(err: unknown): boolean {
   const name = (err as { name?: unknown } | undefined)?.name;
   return name === 'TimeoutError' || name === 'AbortError';
-}
-
-/** Zod's error message is its issue list as JSON: parse it back, or null if it is not one. */
-function parseIssues(message: string): Issue[] | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(parsed) || parsed.length === 0) return null;
-  const issues: Issue[] = [];
-  for (const i of parsed) {
-    if (!i || typeof i !== 'object' || typeof i.message !== 'string') return null;
-    const path = Array.isArray(i.path)
-      ? i.path.filter((p: unknown) => typeof p === 'string' || typeof p === 'number')
-      : [];
-    issues.push({ path, message: i.message });
-  }
-  return issues;
 }
 
 function formatIssue(issue: Issue): string {

@@ -1,16 +1,26 @@
 import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
 import { isAllowed } from '../auth/permissions';
 import type { Context } from './context';
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces to a client, whatever NODE_ENV says.
   isDev: false,
+  // Input validation failures carry zod's issues as data (`data.issues`), so the web client and
+  // the CLI point at the field without parsing the message.
   errorFormatter({ shape, error, ctx }) {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       ctx?.log.error({ err: error.cause ?? error, path: shape.data.path }, 'admin procedure failed');
-      return { ...shape, message: 'internal error' };
+      return { ...shape, message: 'internal error', data: { ...shape.data, issues: null } };
     }
-    return shape;
+    const issues =
+      error.cause instanceof ZodError
+        ? error.cause.issues.map((i) => ({
+            path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
+            message: i.message,
+          }))
+        : null;
+    return { ...shape, data: { ...shape.data, issues } };
   },
 });
 

@@ -54,41 +54,36 @@ const FIELD_LABELS: Record<string, string> = {
 };
 
 /**
- * A message a person can act on. Input validation errors arrive as zod's JSON issue list;
- * those are turned into lines like "IP allowlist entry 2: not a valid IP address …".
+ * A message a person can act on. Input validation errors carry their issues as data
+ * (`data.issues`); those become lines like "IP allowlist entry 2: not a valid IP address …".
  */
 export function errorMessage(err: unknown): string {
   if (err instanceof TRPCClientError) {
     if (!err.data && err.cause instanceof TypeError) {
       return 'Could not reach the server. Check that it is running and try again.';
     }
-    const issues = parseIssues(err.message);
-    if (issues) return issues.join('\n');
+    const issues = (err.data as { issues?: Issue[] | null } | undefined)?.issues;
+    if (issues && issues.length > 0) return issues.map(describeIssue).join('\n');
     return err.message || 'The request failed.';
   }
   if (err instanceof Error) return err.message;
   return String(err);
 }
 
-function parseIssues(message: string): string[] | null {
-  if (!message.trimStart().startsWith('[')) return null;
-  try {
-    const parsed = JSON.parse(message) as unknown;
-    if (!Array.isArray(parsed)) return null;
-    return parsed.map((issue: { path?: (string | number)[]; message?: string }) => {
-      const path = issue.path ?? [];
-      const [field, index] = path;
-      let where = '';
-      if (field !== undefined) {
-        where = FIELD_LABELS[String(field)] ?? String(field);
-        if (typeof index === 'number') where += ` entry ${index + 1}`;
-        where += ': ';
-      }
-      return `${where}${issue.message ?? 'invalid value'}`;
-    });
-  } catch {
-    return null;
+interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+function describeIssue({ path, message }: Issue): string {
+  const [field, index] = path;
+  let where = '';
+  if (field !== undefined) {
+    where = FIELD_LABELS[String(field)] ?? String(field);
+    if (typeof index === 'number') where += ` entry ${index + 1}`;
+    where += ': ';
   }
+  return `${where}${message || 'invalid value'}`;
 }
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
