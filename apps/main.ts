@@ -5,7 +5,7 @@ import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { type DevServer, startDevServer } from '../lib/temporal/dev-server';
+import { type SupervisedDevServer, superviseDevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import {
   attachmentFetchSettings,
@@ -16,6 +16,7 @@ import {
   openServerDeps,
 } from './runtime';
 import { bootstrapDefaultTenant } from './server/bootstrap';
+import { standardChecks, supervisedTemporalCheck } from './server/http/readiness';
 import { createHttpServer } from './server/http/server';
 import { createArchiveWorker } from './worker/worker';
 
@@ -24,16 +25,27 @@ const log = createLogger(config.LOG_LEVEL);
 let ready = false;
 installTemporalRuntime(log);
 
-let devServer: DevServer | undefined;
+let devServer: SupervisedDevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
 if (!temporalAddress) {
   log.info({ port: config.TEMPORAL_PORT }, 'starting Temporal dev server');
-  devServer = await startDevServer({
-    port: config.TEMPORAL_PORT,
-    uiPort: config.TEMPORAL_UI_PORT,
-    namespace: config.TEMPORAL_NAMESPACE,
-    dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
-  });
+  // Supervised: a dead child is restarted on the same ports and SQLite file; /readyz says so meanwhile.
+  devServer = await superviseDevServer(
+    {
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+    },
+    {
+      onEvent: ({ type, detail }) =>
+        (type === 'restarted' ? log.info : log.error).call(
+          log,
+          { component: 'temporal-dev-server', detail },
+          `temporal dev server ${type}`,
+        ),
+    },
+  );
   temporalAddress = devServer.address;
 }
 
@@ -41,7 +53,11 @@ const database = openConfiguredDatabase(config);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
 const serverDeps = await openServerDeps(config, log, database.db, temporalAddress);
-const { deps } = serverDeps;
+const { deps, readiness } = serverDeps;
+if (devServer) {
+  const base = standardChecks(deps).find((c) => c.name === 'temporal')!;
+  readiness.add(supervisedTemporalCheck(base, devServer));
+}
 
 const workerConnection = await NativeConnection.connect({ address: temporalAddress });
 const worker = await createArchiveWorker({
@@ -57,7 +73,7 @@ const worker = await createArchiveWorker({
 });
 const workerRun = worker.run();
 
-const server = createHttpServer(deps, { isReady: () => ready });
+const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);
 ready = true;
 
@@ -70,7 +86,7 @@ process.stdout.write(
     `  API (ingest):   ${base}/webhooks/incoming/in/<token>`,
     `  Admin UI:       ${base}/   (sign in with the admin key below)`,
     `  Admin API:      ${base}/trpc   (tRPC, plain JSON)`,
-    `  Health:         ${base}/healthz`,
+    `  Health:         ${base}/healthz (liveness), ${base}/readyz (each component)`,
     `  Temporal Web:   ${temporalUi}`,
     `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : ' (PGlite, local WORM store)'}`,
     `  Admin key:      ${boot.adminKeyFile}${boot.created ? ' (created now)' : ''}`,

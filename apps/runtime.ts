@@ -14,6 +14,7 @@ import { resolveMasterKey } from '../lib/master-key';
 import { LocalWormStore } from '../worm/local-store';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
+import { Readiness, redisCheck, standardChecks } from './server/http/readiness';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
 
 export function openConfiguredDatabase(config: Config): Database {
@@ -123,7 +124,7 @@ export function attachmentFetchSettings(config: Config): AttachmentFetchSettings
 export function openRateLimiter(
   config: Config,
   log: Logger,
-): { limiter: RateLimiter; close(): Promise<void> } {
+): { limiter: RateLimiter; redis: Redis | undefined; close(): Promise<void> } {
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, {
         // Fail fast while disconnected: the limiter then decides locally instead of queueing.
@@ -142,6 +143,7 @@ export function openRateLimiter(
   });
   return {
     limiter,
+    redis,
     async close() {
       await limiter.close();
       redis?.disconnect();
@@ -161,8 +163,11 @@ export async function openServerDeps(config: Config, log: Logger, db: Db, tempor
     temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
     rateLimiter: rateLimit.limiter,
   };
+  const readiness = new Readiness(standardChecks(deps));
+  if (rateLimit.redis) readiness.add(redisCheck(rateLimit.redis));
   return {
     deps,
+    readiness,
     async close() {
       await deps.temporal.connection.close();
       await rateLimit.close();

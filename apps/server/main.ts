@@ -20,7 +20,7 @@ const database = openConfiguredDatabase(config);
 await database.migrate();
 const serverDeps = await openServerDeps(config, log, database.db, temporalAddress);
 const { deps } = serverDeps;
-const server = createHttpServer(deps);
+const server = createHttpServer(deps, { readiness: serverDeps.readiness });
 const port = await listen(server, config.HOST, config.PORT);
 log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'server listening');
 onShutdown(log, async () => {

@@ -7,6 +7,7 @@ import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
+import { Readiness, standardChecks } from './readiness';
 import { HttpError, sendError, sendJson } from './respond';
 
 export interface HttpServerOptions {
@@ -14,6 +15,8 @@ export interface HttpServerOptions {
   isReady?: () => boolean;
   /** The built admin UI; defaults to apps/web/dist. */
   webDistDir?: string;
+  /** What /readyz probes; defaults to database, Temporal and the object store. */
+  readiness?: Readiness;
 }
 
 /** What the admin UI needs to know that is not behind an admin key: where Temporal Web is. */
@@ -40,6 +43,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const web = createWebUiHandler({ distDir: opts.webDistDir });
   const download = createDownloadHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
+  const readiness = opts.readiness ?? new Readiness(standardChecks(deps));
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((err) => {
@@ -61,6 +65,12 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       const ready = opts.isReady?.() ?? true;
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
     }
+    if (url === '/readyz') {
+      const report = await readiness.report();
+      const starting = !(opts.isReady?.() ?? true);
+      const status = starting ? 'starting' : report.status;
+      return sendJson(res, status === 'ready' || status === 'degraded' ? 200 : 503, { ...report, status });
+    }
     const pathname = url.split(/[?#]/, 1)[0] ?? '/';
     if (pathname === '/api/ui-config' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, uiConfigBody);
@@ -76,7 +86,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
 
 /** Paths the UI's SPA fallback must never answer: they get the JSON 404 instead. */
 function isApiPath(pathname: string): boolean {
-  return /^\/(api|trpc|webhooks|healthz)(\/|$)/.test(pathname);
+  return /^\/(api|trpc|webhooks|healthz|readyz|metrics)(\/|$)/.test(pathname);
 }
 
 function decodeURIComponentSafe(s: string): string {
