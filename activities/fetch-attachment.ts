@@ -6,6 +6,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
+import { metrics } from '../lib/metrics';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
@@ -59,8 +60,16 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
             updatedAt: new Date(),
           })
           .where(eq(attachments.id, row.id));
+        metrics.attachmentFetch('stored');
         return { sha256: result.sha256, size: result.size };
       } catch (err) {
+        metrics.attachmentFetch(
+          err instanceof FetchPermanentError
+            ? 'permanent'
+            : err instanceof FetchRetryableError
+              ? 'retryable'
+              : 'error',
+        );
         if (err instanceof FetchPermanentError) {
           throw ApplicationFailure.nonRetryable(`${err.reason}: ${err.message}`, ATTACHMENT_FETCH_FAILED);
         }

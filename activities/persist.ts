@@ -3,6 +3,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { recordConflict } from '../db/conflicts';
 import { messages } from '../db/schema';
+import { metrics } from '../lib/metrics';
 import type { ArchiveMessageInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { loadRawBody, parseOrFail } from './raw-body';
@@ -90,6 +91,7 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
           details: { externalId: input.externalId, reason, requestId: input.requestId },
         });
       });
+      metrics.messageFailed();
     },
 
     async markArchived(input: ArchiveMessageInput, manifestKey: string): Promise<void> {
@@ -98,6 +100,7 @@ export function createPersistActivities({ db, worm, log }: ActivityDeps) {
         .update(messages)
         .set({ status: 'archived', manifestKey, archivedAt: now, updatedAt: now, error: null })
         .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
+      metrics.messageArchived();
     },
   };
 }

@@ -14,6 +14,8 @@ import {
   onShutdown,
   openConfiguredDatabase,
   openServerDeps,
+  startMetricsListener,
+  temporalMetricsAddress,
 } from './runtime';
 import { bootstrapDefaultTenant } from './server/bootstrap';
 import { standardChecks, supervisedTemporalCheck } from './server/http/readiness';
@@ -23,7 +25,7 @@ import { createArchiveWorker } from './worker/worker';
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
 let ready = false;
-installTemporalRuntime(log);
+installTemporalRuntime(log, temporalMetricsAddress(config));
 
 let devServer: SupervisedDevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
@@ -75,6 +77,7 @@ const workerRun = worker.run();
 
 const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);
+const closeMetrics = await startMetricsListener(config, log);
 ready = true;
 
 const base = config.PUBLIC_BASE_URL;
@@ -103,6 +106,7 @@ process.stdout.write(
 onShutdown(log, async () => {
   ready = false;
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  await closeMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun;
   await workerConnection.close();

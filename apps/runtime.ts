@@ -11,11 +11,16 @@ import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import { clientInterceptors } from '../lib/temporal/client-interceptors';
 import { LocalWormStore } from '../worm/local-store';
+import { withWormMetrics } from '../worm/metered';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
+import { createMetricsServer } from './server/http/metrics';
 import { Readiness, redisCheck, standardChecks } from './server/http/readiness';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
+import { withRateLimitMetrics } from './server/ingest/rate-limit/metered';
+import { RequestLogWriter } from './server/request-log/writer';
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase({ url: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -23,7 +28,7 @@ export function openConfiguredDatabase(config: Config): Database {
 
 /** The S3 store when S3_BUCKET is set (refuses to start without Object Lock), else the local one. */
 export async function openWormStore(config: Config): Promise<WormStore> {
-  if (!config.S3_BUCKET) return new LocalWormStore(config.WORM_DIR);
+  if (!config.S3_BUCKET) return withWormMetrics(new LocalWormStore(config.WORM_DIR));
   // Loaded only when used: the AWS SDK costs ~25 MB of memory in every process that imports it.
   const [{ S3Client }, { S3WormStore }] = await Promise.all([
     import('@aws-sdk/client-s3'),
@@ -34,12 +39,30 @@ export async function openWormStore(config: Config): Promise<WormStore> {
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
   });
-  return await S3WormStore.open({
-    client,
-    bucket: config.S3_BUCKET,
-    // Stream bodies are spooled here before upload: on disk, next to the rest of our data.
-    tmpDir: path.join(config.DATA_DIR, 's3-spool'),
-  });
+  return withWormMetrics(
+    await S3WormStore.open({
+      client,
+      bucket: config.S3_BUCKET,
+      // Stream bodies are spooled here before upload: on disk, next to the rest of our data.
+      tmpDir: path.join(config.DATA_DIR, 's3-spool'),
+    }),
+  );
+}
+
+/** Where the Temporal SDK's core serves its worker metrics, when TEMPORAL_METRICS_PORT is set. */
+export function temporalMetricsAddress(config: Config): { metricsBindAddress?: string } {
+  if (config.TEMPORAL_METRICS_PORT === undefined) return {};
+  return { metricsBindAddress: `${config.METRICS_HOST ?? config.HOST}:${config.TEMPORAL_METRICS_PORT}` };
+}
+
+/** The unauthenticated /metrics listener when METRICS_PORT is set; returns its closer. */
+export async function startMetricsListener(config: Config, log: Logger): Promise<() => Promise<void>> {
+  if (config.METRICS_PORT === undefined) return async () => {};
+  const server = createMetricsServer();
+  const host = config.METRICS_HOST ?? config.HOST;
+  const port = await listen(server, host, config.METRICS_PORT);
+  log.info({ host, port }, 'metrics listening (unauthenticated)');
+  return () => closeServer(server, 1000);
 }
 
 export function openSecretBox(config: Config): SecretBox {
@@ -48,7 +71,7 @@ export function openSecretBox(config: Config): SecretBox {
 
 export async function connectTemporalClient(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, interceptors: clientInterceptors() });
 }
 
 export async function listen(server: Server, host: string, port: number): Promise<number> {
@@ -134,13 +157,15 @@ export function openRateLimiter(
       })
     : undefined;
   redis?.on('error', () => {}); // the limiter logs its own fallbacks, rate-limited
-  const limiter = createRateLimiter({
-    redis,
-    log,
-    maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
-    maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
-    redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
-  });
+  const limiter = withRateLimitMetrics(
+    createRateLimiter({
+      redis,
+      log,
+      maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
+      maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+      redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    }),
+  );
   return {
     limiter,
     redis,
@@ -149,6 +174,17 @@ export function openRateLimiter(
       redis?.disconnect();
     },
   };
+}
+
+/** The request log writer, configured from the environment (its timers are unref'd). */
+export function openRequestLog(config: Config, log: Logger, db: Db): RequestLogWriter {
+  return new RequestLogWriter(db, {
+    retentionDays: config.REQUEST_LOG_RETENTION_DAYS,
+    maxRows: config.REQUEST_LOG_MAX_ROWS,
+    bufferSize: config.REQUEST_LOG_BUFFER,
+    onError: (err, what) =>
+      log.warn({ err, what }, 'request log write failed; will retry (oldest dropped if it lasts)'),
+  });
 }
 
 /** The HTTP server's dependencies, opened from the configuration (embedded and server entries). */
@@ -162,6 +198,7 @@ export async function openServerDeps(config: Config, log: Logger, db: Db, tempor
     worm: await openWormStore(config),
     temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
     rateLimiter: rateLimit.limiter,
+    requestLog: openRequestLog(config, log, db),
   };
   const readiness = new Readiness(standardChecks(deps));
   if (rateLimit.redis) readiness.add(redisCheck(rateLimit.redis));
@@ -169,6 +206,7 @@ export async function openServerDeps(config: Config, log: Logger, db: Db, tempor
     deps,
     readiness,
     async close() {
+      await deps.requestLog?.close();
       await deps.temporal.connection.close();
       await rateLimit.close();
     },

@@ -7,6 +7,7 @@ import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
 import type { WormStore } from '../../worm/store';
 import type { RateLimiter } from './ingest/rate-limit';
+import type { RequestLogWriter } from './request-log/writer';
 
 export interface ServerDeps {
   config: Config;
@@ -16,4 +17,6 @@ export interface ServerDeps {
   temporal: Client;
   worm: WormStore;
   rateLimiter: RateLimiter;
+  /** Where ingest answers are recorded (unset: not recorded, e.g. a bare test server). */
+  requestLog?: RequestLogWriter;
 }

@@ -3,4 +3,5 @@ export * from './attachments';
 export * from './audit-log';
 export * from './endpoints';
 export * from './messages';
+export * from './request-log';
 export * from './tenants';

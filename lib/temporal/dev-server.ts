@@ -1,14 +1,11 @@
 // Runs `temporal server start-dev` as a child process (embedded mode and tests): SQLite file
 // for persistence, Temporal Web, and the search attributes our workflows use, pre-registered.
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface DevServerOptions {
   port: number;

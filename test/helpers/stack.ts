@@ -9,7 +9,13 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { attachmentFetchSettings, closeServer, listen, openRateLimiter } from '../../apps/runtime';
+import {
+  attachmentFetchSettings,
+  closeServer,
+  listen,
+  openRateLimiter,
+  openRequestLog,
+} from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
@@ -18,8 +24,10 @@ import { type Database, openDatabase } from '../../db/client';
 import { loadConfig } from '../../lib/config';
 import { randomToken, SecretBox } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
+import { clientInterceptors } from '../../lib/temporal/client-interceptors';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { LocalWormStore } from '../../worm/local-store';
+import { withWormMetrics } from '../../worm/metered';
 import { freePort } from './ports';
 
 export type DbKind = 'postgres' | 'pglite';
@@ -87,7 +95,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ? Connection.lazy({ address: temporalAddress, connectTimeout: 1000 })
     : await Connection.connect({ address: temporalAddress });
   const namespace = opts.temporalNamespace ?? inject('temporalNamespace');
-  const temporal = new Client({ connection, namespace });
+  const temporal = new Client({ connection, namespace, interceptors: clientInterceptors() });
 
   const rateLimit = openRateLimiter(config, log);
   const deps: ServerDeps = {
@@ -95,9 +103,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     db: database.db,
     log,
     secretBox: new SecretBox(masterKey),
-    worm: new LocalWormStore(path.join(dir, 'worm')),
+    worm: withWormMetrics(new LocalWormStore(path.join(dir, 'worm'))),
     temporal,
     rateLimiter: rateLimit.limiter,
+    requestLog: openRequestLog(config, log, database.db),
   };
 
   const server: Server = createHttpServer(deps);
@@ -141,6 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await stack.stopWorker();
       await workerConnection?.close();
       await closeServer(server, 2000);
+      await deps.requestLog?.close();
       await connection.close();
       await rateLimit.close();
       await database.close();

@@ -7,6 +7,7 @@ import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
+import { createMetricsHandler } from './metrics';
 import { Readiness, standardChecks } from './readiness';
 import { HttpError, sendError, sendJson } from './respond';
 
@@ -44,6 +45,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const download = createDownloadHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
   const readiness = opts.readiness ?? new Readiness(standardChecks(deps));
+  const metricsHandler = createMetricsHandler(deps);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((err) => {
@@ -72,6 +74,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       return sendJson(res, status === 'ready' || status === 'degraded' ? 200 : 503, { ...report, status });
     }
     const pathname = url.split(/[?#]/, 1)[0] ?? '/';
+    if (pathname === '/metrics') return metricsHandler(req, res);
     if (pathname === '/api/ui-config' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, uiConfigBody);
     }

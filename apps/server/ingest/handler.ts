@@ -14,6 +14,7 @@ import { admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
 import { clientIp } from './client-ip';
 import { checkInlineAttachmentHashes } from './inline-attachments';
+import { type IngestObservation, observeIngest } from './observe';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
@@ -41,6 +42,14 @@ export function createIngestHandler(deps: ServerDeps) {
     res.setHeader('x-request-id', requestId);
     const receivedAt = new Date();
     let endpointId: string | undefined;
+    // What the request log and metrics see, filled in as the checks pass (observe.ts).
+    const seen: IngestObservation = {
+      req,
+      requestId,
+      receivedAt,
+      startedAtMs: started,
+      authenticated: false,
+    };
     const admitRate = async (endpoint: Pick<Endpoint, 'id' | 'rateLimitPerSecond' | 'rateLimitBurst'>) => {
       const rl = await deps.rateLimiter.acquire(
         endpoint.id,
@@ -63,10 +72,19 @@ export function createIngestHandler(deps: ServerDeps) {
         throw new HttpError(405, 'method_not_allowed', 'use POST', { allow: 'POST' });
       const { endpoint, retentionDays } = await resolveEndpoint(db, token);
       endpointId = endpoint.id;
+      seen.endpoint = endpoint;
 
       const ip = clientIp(req, config.TRUSTED_PROXIES);
+      seen.sourceIp = ip;
       if (endpoint.ipAllowlist.length > 0 && !(ip && ipInCidrs(ip, endpoint.ipAllowlist))) {
-        throw new HttpError(403, 'ip_not_allowed', "source IP is not in this endpoint's allowlist");
+        throw new HttpError(
+          403,
+          'ip_not_allowed',
+          "source IP is not in this endpoint's allowlist",
+          {},
+          undefined,
+          `ip_not_allowed ${ip ?? 'unknown'}`,
+        );
       }
 
       const secret = endpointSecret(deps.secretBox, endpoint);
@@ -74,12 +92,15 @@ export function createIngestHandler(deps: ServerDeps) {
       // gets us to buffer 10 MB.
       if (endpoint.authMode === 'bearer') {
         checkBearer(req.headers, secret);
+        seen.authenticated = true;
         // Before the body: a request that will be refused never makes us buffer it.
         await admitRate(endpoint);
       }
       const raw = await readBodyCapped(req, MAX_BODY_BYTES);
+      seen.body = raw;
       if (endpoint.authMode === 'hmac') {
         checkHmac(req.headers, secret, raw);
+        seen.authenticated = true;
         // After the signature: unauthenticated traffic never spends the producer's budget.
         await admitRate(endpoint);
       }
@@ -103,6 +124,7 @@ export function createIngestHandler(deps: ServerDeps) {
         receivedAt,
         sourceIp: ip,
       });
+      seen.answer = { status: 200, code: result.status };
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
@@ -118,9 +140,14 @@ export function createIngestHandler(deps: ServerDeps) {
       const httpErr =
         err instanceof HttpError
           ? err
-          : new HttpError(503, 'unavailable', 'the archive is temporarily unavailable; retry later', {
-              'retry-after': '5',
-            });
+          : new HttpError(
+              503,
+              'unavailable',
+              'the archive is temporarily unavailable; retry later',
+              { 'retry-after': '5' },
+              undefined,
+              `unavailable: ${errorKind(err)}`,
+            );
       if (!(err instanceof HttpError))
         log.error({ err, requestId, endpointId }, 'ingest failed; answered 503');
       else
@@ -128,8 +155,11 @@ export function createIngestHandler(deps: ServerDeps) {
           { requestId, endpointId, status: httpErr.status, code: httpErr.code, ms: elapsed(started) },
           'webhook refused',
         );
+      seen.answer = httpErr;
       sendError(res, httpErr);
       if (httpErr.status === 413) discardRestThenClose(req);
+    } finally {
+      observeIngest(deps, seen);
     }
   };
 }
@@ -152,6 +182,14 @@ function discardRestThenClose(req: IncomingMessage, maxMs = 5_000, maxBytes = 64
   });
   req.once('end', () => clearTimeout(timer));
   req.resume();
+}
+
+/** A class name or error code for the request log: never a message, which may quote data. */
+function errorKind(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown };
+  return String(
+    (typeof e?.code === 'string' && e.code) || (typeof e?.name === 'string' && e.name) || 'Error',
+  );
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 10) / 10;
