@@ -3,6 +3,7 @@
 import { request } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../apps/cli/cli';
 import { RequestLogWriter } from '../apps/server/request-log/writer';
 import { openDatabase } from '../db/client';
 import { requestLog } from '../db/schema';
@@ -154,6 +155,35 @@ describe('refusals in requests.list', () => {
     expect(raw).not.toContain(sign(hmac.secret, JSON.stringify({ external_id: 'x', body: 42 })));
     // No body either: not even the message text of the accepted one.
     expect(raw).not.toContain('message text');
+  });
+
+  it('scripts/admin requests list shows them, filters, and refuses bad options', async () => {
+    const run = async (argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, {
+        stdout: (x) => {
+          stdout += x;
+        },
+        stderr: (x) => {
+          stderr += x;
+        },
+        env: { API_URL: stack.baseUrl, ADMIN_API_KEY: adminKey },
+      });
+      return { code, stdout, stderr };
+    };
+    const human = await run(['requests', 'list', '--endpoint', hmac.id, '--status', '401']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^AT\s+STATUS\s+CODE\s+REASON/);
+    expect(human.stdout).toContain('signature_mismatch');
+    expect(human.stdout).toContain('signature_missing');
+    expect(human.stdout).not.toContain('validation_failed');
+    const json = await run(['requests', 'list', '--code', 'ip_not_allowed', '--json']);
+    expect(JSON.parse(json.stdout).items).toHaveLength(1);
+    const bad = await run(['requests', 'list', '--status', 'four']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--status');
+    for (const out of [human.stdout, json.stdout]) expect(out).not.toContain(hmac.secret);
   });
 
   it('an unknown token is recorded without a tenant (listed to no one)', async () => {

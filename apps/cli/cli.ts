@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './command';
 import { endpointCommands } from './commands/endpoints';
 import { messageCommands } from './commands/messages';
+import { requestCommands } from './commands/requests';
 import { createAdminClient, resolveAdminKey, resolveApiUrl } from './connection';
 import { describeFailure, SetupError, UsageError } from './errors';
 import { clean } from './output';
@@ -15,7 +16,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const COMMANDS: Command[] = [...endpointCommands, ...messageCommands];
+const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...requestCommands];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
 export const USAGE = `Usage: scripts/admin <command> [options]
@@ -46,6 +47,12 @@ Messages:
   messages download <id> [--attachment N] [--out FILE]
                           Stream the raw body (or attachment N) from WORM storage, verifying
                           its SHA-256 on the way; writes to FILE, or stdout
+
+Requests (what the archive answered producers, and why):
+  requests list [--endpoint ID] [--status N] [--code CODE] [--since ISO] [--until ISO]
+                [--limit N] [--cursor C]
+                          The request log, newest first: refusals with their precise
+                          reason, masked headers, body size and SHA-256 (default 50)
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or
