@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { AllowlistField, allowlistToText } from '../components/allowlist-field';
 import { ConfirmDialog } from '../components/dialog';
+import { RequestsPanel, TrafficPanel } from '../components/requests-panels';
 import { SecretPanel } from '../components/secret-panel';
 import {
   Alert,
@@ -146,6 +147,8 @@ export function EndpointDetailPage({ id }: { id: string }) {
               </dd>
             </dl>
           </section>
+          <TrafficPanel endpointId={e.id} />
+          <RequestsPanel endpointId={e.id} />
           <SettingsForm key={e.id} endpoint={e} />
           <section className="panel" aria-labelledby="examples-heading">
             <h2 id="examples-heading">Send a test message</h2>
