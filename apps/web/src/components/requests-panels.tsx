@@ -16,7 +16,8 @@ export function TrafficPanel({ endpointId }: { endpointId: string }) {
   return (
     <section className="panel" aria-labelledby="traffic-heading">
       <h2 id="traffic-heading">Traffic</h2>
-      <div className="toolbar" role="group" aria-label="Time range">
+      <fieldset className="toolbar">
+        <legend className="visually-hidden">Time range</legend>
         {(['24h', '7d'] as const).map((r) => (
           <button
             key={r}
@@ -28,7 +29,7 @@ export function TrafficPanel({ endpointId }: { endpointId: string }) {
             {r === '24h' ? 'Last 24 hours' : 'Last 7 days'}
           </button>
         ))}
-      </div>
+      </fieldset>
       {traffic.isPending ? (
         <Loading label="Loading traffic…" />
       ) : traffic.isError ? (
