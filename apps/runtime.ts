@@ -11,6 +11,7 @@ import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import { setMetricsEnabled } from '../lib/metrics';
 import { clientInterceptors } from '../lib/temporal/client-interceptors';
 import { LocalWormStore } from '../worm/local-store';
 import { withWormMetrics } from '../worm/metered';
@@ -198,8 +199,9 @@ export async function openServerDeps(config: Config, log: Logger, db: Db, tempor
     worm: await openWormStore(config),
     temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
     rateLimiter: rateLimit.limiter,
-    requestLog: openRequestLog(config, log, db),
+    ...(config.REQUEST_LOG_ENABLED ? { requestLog: openRequestLog(config, log, db) } : {}),
   };
+  setMetricsEnabled(config.METRICS_ENABLED);
   const readiness = new Readiness(standardChecks(deps));
   if (rateLimit.redis) readiness.add(redisCheck(rateLimit.redis));
   return {

@@ -91,6 +91,9 @@ const envSchema = z.object({
   TEMPORAL_METRICS_PORT: port.optional(),
   // Request log (what we answered producers, and why): bounded by age and rows; refused
   // requests are always recorded, accepted ones at this sampling rate (1 = all, 0 = none).
+  // Off switches, for measuring their cost (scripts/bench-observability.ts) or for a minimal install.
+  REQUEST_LOG_ENABLED: booleanFlag.default(true),
+  METRICS_ENABLED: booleanFlag.default(true),
   REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REQUEST_LOG_MAX_ROWS: z.coerce.number().int().min(1000).default(1_000_000),
   REQUEST_LOG_ACCEPTED_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),

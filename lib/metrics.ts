@@ -110,7 +110,13 @@ new Gauge({
   },
 });
 
-export const metrics = {
+let enabled = true;
+/** METRICS_ENABLED=false: every recording call below becomes a no-op (measuring their cost). */
+export function setMetricsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+const recorders = {
   /** One call per ingest answer, from where the response is sent. */
   ingest(status: number, code: string, startedAtMs: number): void {
     ingestRequests.inc({ status: String(status), code });
@@ -133,6 +139,17 @@ export const metrics = {
     rateLimitDecisions.inc({ decision }),
   requestLogDropped: (count = 1) => requestLogDropped.inc(count),
 };
+
+type Recorders = typeof recorders;
+/** The recorders, each a no-op while metrics are disabled. */
+export const metrics = Object.fromEntries(
+  Object.entries(recorders).map(([k, f]) => [
+    k,
+    (...args: unknown[]) => {
+      if (enabled) (f as (...a: unknown[]) => void)(...args);
+    },
+  ]),
+) as Recorders;
 
 /**
  * The receipt backlog's source (the lead's ingest_receipts table): called once per scrape.
