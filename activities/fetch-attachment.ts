@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
 import { escapeText, unescapeText } from '../db/storable-text';
+import { metrics } from '../lib/metrics';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
@@ -57,8 +58,16 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
             updatedAt: new Date(),
           })
           .where(eq(attachments.id, row.id));
+        metrics.attachmentFetch('stored');
         return { sha256: result.sha256, size: result.size };
       } catch (err) {
+        metrics.attachmentFetch(
+          err instanceof FetchPermanentError
+            ? 'permanent'
+            : err instanceof FetchRetryableError
+              ? 'retryable'
+              : 'error',
+        );
         if (err instanceof FetchRetryableError) {
           log.info(
             { messageId: input.messageId, ordinal, reason: err.reason },

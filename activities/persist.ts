@@ -7,6 +7,7 @@ import { finishReceipt } from '../db/receipts';
 import { messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
 import type { Logger } from '../lib/logger';
+import { metrics } from '../lib/metrics';
 import type { ParseResult } from '../lib/payload';
 import type { MessageContext } from './message-context';
 
@@ -94,6 +95,7 @@ export async function recordFailure(db: Db, input: MessageContext, failure: stri
       details: { externalId: input.externalId, reason, requestId: input.requestId },
     });
   });
+  metrics.messageFailed();
 }
 
 /** The message and its receipt are archived together: the backlog shrinks exactly when it is done. */
@@ -106,6 +108,7 @@ export async function markArchived(db: Db, input: MessageContext, manifestKey: s
       .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
     await finishReceipt(tx, input.messageId, { state: 'archived' });
   });
+  metrics.messageArchived();
 }
 
 /** The columns that identify a message and never change once written. */

@@ -6,7 +6,8 @@ import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { type DevServer, startDevServer } from '../lib/temporal/dev-server';
+import { clientInterceptors } from '../lib/temporal/client-interceptors';
+import { type SupervisedDevServer, superviseDevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
 import {
   attachmentFetchSettings,
@@ -15,27 +16,41 @@ import {
   onShutdown,
   openConfiguredDatabase,
   openServerDeps,
+  startMetricsListener,
+  temporalMetricsAddress,
 } from './runtime';
 import { bootstrapDefaultTenant } from './server/bootstrap';
+import { standardChecks, supervisedTemporalCheck } from './server/http/readiness';
 import { createHttpServer } from './server/http/server';
 import { createArchiveWorker } from './worker/worker';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
 let ready = false;
-installTemporalRuntime(log);
+installTemporalRuntime(log, temporalMetricsAddress(config));
 
-let devServer: DevServer | undefined;
+let devServer: SupervisedDevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
 if (!temporalAddress) {
   log.info({ port: config.TEMPORAL_PORT }, 'starting Temporal dev server');
-  devServer = await startDevServer({
-    port: config.TEMPORAL_PORT,
-    uiPort: config.TEMPORAL_UI_PORT,
-    namespace: config.TEMPORAL_NAMESPACE,
-    dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
-    tuned: config.TEMPORAL_DEV_TUNING,
-  });
+  // Supervised: a dead child is restarted on the same ports and SQLite file; /readyz says so meanwhile.
+  devServer = await superviseDevServer(
+    {
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+      dbFile: path.join(config.DATA_DIR, 'temporal.sqlite'),
+      tuned: config.TEMPORAL_DEV_TUNING,
+    },
+    {
+      onEvent: ({ type, detail }) =>
+        (type === 'restarted' ? log.info : log.error).call(
+          log,
+          { component: 'temporal-dev-server', detail },
+          `temporal dev server ${type}`,
+        ),
+    },
+  );
   temporalAddress = devServer.address;
 }
 
@@ -46,9 +61,17 @@ const workerConnection = await NativeConnection.connect({ address: temporalAddre
 // The relay starts workflows on the worker's own connection, so the server can hand each new
 // run's first workflow task straight to this process's worker (eager start).
 const serverDeps = await openServerDeps(config, log, database, {
-  sharedWithWorker: new Client({ connection: workerConnection, namespace: config.TEMPORAL_NAMESPACE }),
+  sharedWithWorker: new Client({
+    connection: workerConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: clientInterceptors(),
+  }),
 });
-const { deps } = serverDeps;
+const { deps, readiness } = serverDeps;
+if (devServer) {
+  const base = standardChecks(deps).find((c) => c.name === 'temporal')!;
+  readiness.add(supervisedTemporalCheck(base, devServer));
+}
 
 const worker = await createArchiveWorker({
   connection: workerConnection,
@@ -65,8 +88,9 @@ const worker = await createArchiveWorker({
 });
 const workerRun = worker.run();
 
-const server = createHttpServer(deps, { isReady: () => ready });
+const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);
+const closeMetrics = await startMetricsListener(config, log);
 ready = true;
 
 const base = config.PUBLIC_BASE_URL;
@@ -78,7 +102,7 @@ process.stdout.write(
     `  API (ingest):   ${base}/webhooks/incoming/in/<token>`,
     `  Admin UI:       ${base}/   (sign in with the admin key below)`,
     `  Admin API:      ${base}/trpc   (tRPC, plain JSON)`,
-    `  Health:         ${base}/healthz`,
+    `  Health:         ${base}/healthz (liveness), ${base}/readyz (each component)`,
     `  Temporal Web:   ${temporalUi}`,
     `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : ' (PGlite, local WORM store)'}`,
     `  Admin key:      ${boot.adminKeyFile}${boot.created ? ' (created now)' : ''}`,
@@ -95,6 +119,7 @@ process.stdout.write(
 onShutdown(log, async () => {
   ready = false;
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  await closeMetrics();
   await serverDeps.close(); // the relay stops starting before the worker goes
   if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerRun;

@@ -7,17 +7,25 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { type Database, type Db, openDatabase } from '../db/client';
+import { backlogByTenant } from '../db/receipts';
 import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
+import { registerBacklogGauge, setMetricsEnabled } from '../lib/metrics';
+import { clientInterceptors } from '../lib/temporal/client-interceptors';
 import { LocalWormStore } from '../worm/local-store';
+import { withWormMetrics } from '../worm/metered';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
+import { createMetricsServer } from './server/http/metrics';
+import { Readiness, redisCheck, standardChecks } from './server/http/readiness';
 import { Backlog } from './server/ingest/backlog';
 import { createRateLimiter, type RateLimiter } from './server/ingest/rate-limit';
+import { withRateLimitMetrics } from './server/ingest/rate-limit/metered';
 import { ReceiptWriter } from './server/ingest/receipt-writer';
 import { Relay } from './server/relay/relay';
+import { RequestLogWriter } from './server/request-log/writer';
 
 export function openConfiguredDatabase(config: Config): Database {
   return openDatabase({
@@ -29,7 +37,7 @@ export function openConfiguredDatabase(config: Config): Database {
 
 /** The S3 store when S3_BUCKET is set (refuses to start without Object Lock), else the local one. */
 export async function openWormStore(config: Config): Promise<WormStore> {
-  if (!config.S3_BUCKET) return new LocalWormStore(config.WORM_DIR);
+  if (!config.S3_BUCKET) return withWormMetrics(new LocalWormStore(config.WORM_DIR));
   // Loaded only when used: the AWS SDK costs ~25 MB of memory in every process that imports it.
   const [{ S3Client }, { S3WormStore }] = await Promise.all([
     import('@aws-sdk/client-s3'),
@@ -40,12 +48,30 @@ export async function openWormStore(config: Config): Promise<WormStore> {
     endpoint: config.S3_ENDPOINT,
     forcePathStyle: config.S3_FORCE_PATH_STYLE,
   });
-  return await S3WormStore.open({
-    client,
-    bucket: config.S3_BUCKET,
-    // Stream bodies are spooled here before upload: on disk, next to the rest of our data.
-    tmpDir: path.join(config.DATA_DIR, 's3-spool'),
-  });
+  return withWormMetrics(
+    await S3WormStore.open({
+      client,
+      bucket: config.S3_BUCKET,
+      // Stream bodies are spooled here before upload: on disk, next to the rest of our data.
+      tmpDir: path.join(config.DATA_DIR, 's3-spool'),
+    }),
+  );
+}
+
+/** Where the Temporal SDK's core serves its worker metrics, when TEMPORAL_METRICS_PORT is set. */
+export function temporalMetricsAddress(config: Config): { metricsBindAddress?: string } {
+  if (config.TEMPORAL_METRICS_PORT === undefined) return {};
+  return { metricsBindAddress: `${config.METRICS_HOST ?? config.HOST}:${config.TEMPORAL_METRICS_PORT}` };
+}
+
+/** The unauthenticated /metrics listener when METRICS_PORT is set; returns its closer. */
+export async function startMetricsListener(config: Config, log: Logger): Promise<() => Promise<void>> {
+  if (config.METRICS_PORT === undefined) return async () => {};
+  const server = createMetricsServer();
+  const host = config.METRICS_HOST ?? config.HOST;
+  const port = await listen(server, host, config.METRICS_PORT);
+  log.info({ host, port }, 'metrics listening (unauthenticated)');
+  return () => closeServer(server, 1000);
 }
 
 export function openSecretBox(config: Config): SecretBox {
@@ -57,7 +83,11 @@ export function openSecretBox(config: Config): SecretBox {
  * while Temporal is down, and the relay catches up once it is back.
  */
 export function connectTemporalClient(address: string, namespace: string): Client {
-  return new Client({ connection: Connection.lazy({ address }), namespace });
+  return new Client({
+    connection: Connection.lazy({ address }),
+    namespace,
+    interceptors: clientInterceptors(),
+  });
 }
 
 export async function listen(server: Server, host: string, port: number): Promise<number> {
@@ -133,7 +163,7 @@ export function attachmentFetchSettings(config: Config): AttachmentFetchSettings
 export function openRateLimiter(
   config: Config,
   log: Logger,
-): { limiter: RateLimiter; close(): Promise<void> } {
+): { limiter: RateLimiter; redis: Redis | undefined; close(): Promise<void> } {
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, {
         // Fail fast while disconnected: the limiter then decides locally instead of queueing.
@@ -143,15 +173,18 @@ export function openRateLimiter(
       })
     : undefined;
   redis?.on('error', () => {}); // the limiter logs its own fallbacks, rate-limited
-  const limiter = createRateLimiter({
-    redis,
-    log,
-    maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
-    maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
-    redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
-  });
+  const limiter = withRateLimitMetrics(
+    createRateLimiter({
+      redis,
+      log,
+      maxQueueDepth: config.RATE_LIMIT_MAX_QUEUE_DEPTH,
+      maxWaitMs: config.RATE_LIMIT_MAX_WAIT_MS,
+      redisTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    }),
+  );
   return {
     limiter,
+    redis,
     async close() {
       await limiter.close();
       redis?.disconnect();
@@ -200,6 +233,15 @@ export function openIngestPipeline(
     startTimeoutMs: 5_000,
     eagerStart: opts.eagerStart ?? false,
   });
+  // The backlog gauges (webhook_archive_receipt_backlog*): read from the receipts at scrape time.
+  registerBacklogGauge(async () => {
+    const rows = await backlogByTenant(db);
+    const oldest = Math.min(...rows.map((r) => r.oldestReceivedAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    return {
+      count: rows.reduce((n, r) => n + r.messages, 0),
+      oldestAgeSeconds: Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0,
+    };
+  });
   return {
     receipts,
     backlog,
@@ -213,6 +255,17 @@ export function openIngestPipeline(
       await backlog.stop();
     },
   };
+}
+
+/** The request log writer, configured from the environment (its timers are unref'd). */
+export function openRequestLog(config: Config, log: Logger, db: Db): RequestLogWriter {
+  return new RequestLogWriter(db, {
+    retentionDays: config.REQUEST_LOG_RETENTION_DAYS,
+    maxRows: config.REQUEST_LOG_MAX_ROWS,
+    bufferSize: config.REQUEST_LOG_BUFFER,
+    onError: (err, what) =>
+      log.warn({ err, what }, 'request log write failed; will retry (oldest dropped if it lasts)'),
+  });
 }
 
 /** The HTTP server's dependencies, opened from the configuration (embedded and server entries). */
@@ -240,12 +293,18 @@ export async function openServerDeps(
     receipts: pipeline.receipts,
     relay: pipeline.relay,
     backlog: pipeline.backlog,
+    ...(config.REQUEST_LOG_ENABLED ? { requestLog: openRequestLog(config, log, database.db) } : {}),
   };
+  setMetricsEnabled(config.METRICS_ENABLED);
+  const readiness = new Readiness(standardChecks(deps));
+  if (rateLimit.redis) readiness.add(redisCheck(rateLimit.redis));
   await pipeline.start();
   return {
     deps,
+    readiness,
     async close() {
       await pipeline.close();
+      await deps.requestLog?.close();
       // A connection shared with the worker is the worker's to close.
       if (!eagerStart) await deps.temporal.connection.close();
       await rateLimit.close();

@@ -157,6 +157,22 @@ const envSchema = z.object({
   // Failed admin-key attempts per source IP (a token bucket): beyond the burst, 429 + Retry-After.
   ADMIN_AUTH_FAILURE_BURST: z.coerce.number().int().min(1).default(20),
   ADMIN_AUTH_FAILURES_PER_MINUTE: z.coerce.number().min(0.1).max(60_000).default(10),
+  // Observability: /metrics on the main port needs an admin key or METRICS_TOKEN; METRICS_PORT
+  // serves it unauthenticated on its own listener (bind it to a private interface);
+  // TEMPORAL_METRICS_PORT is where the Temporal SDK's core exports worker metrics.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).optional(),
+  TEMPORAL_METRICS_PORT: port.optional(),
+  // Request log (what we answered producers, and why): bounded by age and rows; refused
+  // requests are always recorded, accepted ones at this sampling rate (1 = all, 0 = none).
+  // Off switches, for measuring their cost (scripts/bench-observability.ts) or for a minimal install.
+  REQUEST_LOG_ENABLED: booleanFlag.default(true),
+  METRICS_ENABLED: booleanFlag.default(true),
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  REQUEST_LOG_MAX_ROWS: z.coerce.number().int().min(1000).default(1_000_000),
+  REQUEST_LOG_ACCEPTED_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  REQUEST_LOG_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   // Single sign-on for the web UI (OpenID Connect, authorization code + PKCE). Unset issuer: the

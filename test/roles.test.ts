@@ -37,6 +37,8 @@ const EXPECTED: Record<Permission, Role[]> = {
   'apiKeys.list': [A],
   'apiKeys.revoke': [A],
   'audit.list': [A, U],
+  'requests.list': [A, U],
+  'requests.traffic': [A, U],
   'download.raw': [A, R, U],
   'download.attachment': [A, R, U],
 };
@@ -162,7 +164,10 @@ describe('roles, scoped API keys and the access audit', () => {
       case 'messages.list':
       case 'messages.counts':
       case 'audit.list':
+      case 'requests.list':
         return {};
+      case 'requests.traffic':
+        return { endpointId, range: '24h' };
       case 'messages.search':
         return { q: 'message' };
       case 'messages.setLegalHold':

@@ -6,6 +6,7 @@ import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './comm
 import { endpointCommands } from './commands/endpoints';
 import { keyCommands } from './commands/keys';
 import { messageCommands } from './commands/messages';
+import { requestCommands } from './commands/requests';
 import { createAdminClient, resolveAdminKey, resolveApiUrl } from './connection';
 import { describeFailure, SetupError, UsageError } from './errors';
 import { clean } from './output';
@@ -16,7 +17,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...keyCommands];
+const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...keyCommands, ...requestCommands];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
 export const USAGE = `Usage: scripts/admin <command> [options]
@@ -64,6 +65,12 @@ API keys (admin only):
                           Create a key with a role; prints it (shown once)
   keys list               List the tenant's keys (never the keys themselves)
   keys revoke <id>        Revoke a key: refused from the next request on
+
+Requests (what the archive answered producers, and why):
+  requests list [--endpoint ID] [--status N] [--code CODE] [--since ISO] [--until ISO]
+                [--limit N] [--cursor C]
+                          The request log, newest first: refusals with their precise
+                          reason, masked headers, body size and SHA-256 (default 50)
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or

@@ -34,6 +34,8 @@ export const OPTIONS = {
   // keys create.
   role: { type: 'string' },
   expires: { type: 'string' },
+  // requests list.
+  code: { type: 'string' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -67,6 +69,7 @@ export interface OptionValues {
   out?: string;
   role?: string;
   expires?: string;
+  code?: string;
 }
 
 export interface CommandContext {

@@ -10,6 +10,7 @@ import type { Backlog } from './ingest/backlog';
 import type { RateLimiter } from './ingest/rate-limit';
 import type { ReceiptWriter } from './ingest/receipt-writer';
 import type { Relay } from './relay/relay';
+import type { RequestLogWriter } from './request-log/writer';
 
 export interface ServerDeps {
   config: Config;
@@ -24,4 +25,6 @@ export interface ServerDeps {
   /** Starts the workflow of every receipt, crash-safely. */
   relay: Relay;
   backlog: Backlog;
+  /** Where ingest answers are recorded (unset: not recorded, e.g. a bare test server). */
+  requestLog?: RequestLogWriter;
 }

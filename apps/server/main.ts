@@ -9,6 +9,7 @@ import {
   openConfiguredDatabase,
   openServerDeps,
   requireProductionSettings,
+  startMetricsListener,
 } from '../runtime';
 import { createHttpServer } from './http/server';
 
@@ -20,11 +21,13 @@ const database = openConfiguredDatabase(config);
 await database.migrate();
 const serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
 const { deps } = serverDeps;
-const server = createHttpServer(deps);
+const server = createHttpServer(deps, { readiness: serverDeps.readiness });
 const port = await listen(server, config.HOST, config.PORT);
+const closeMetrics = await startMetricsListener(config, log);
 log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'server listening');
 onShutdown(log, async () => {
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
+  await closeMetrics();
   await serverDeps.close();
   await database.close();
 });

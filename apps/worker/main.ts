@@ -10,12 +10,14 @@ import {
   openConfiguredDatabase,
   openWormStore,
   requireProductionSettings,
+  startMetricsListener,
+  temporalMetricsAddress,
 } from '../runtime';
 import { createArchiveWorker } from './worker';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL).child({ component: 'worker' });
-installTemporalRuntime(log);
+installTemporalRuntime(log, temporalMetricsAddress(config));
 const { temporalAddress } = requireProductionSettings(config, 'worker');
 
 const database = openConfiguredDatabase(config);
@@ -26,7 +28,10 @@ const worker = await createArchiveWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   deps: { db: database.db, worm: await openWormStore(config), log, fetch: attachmentFetchSettings(config) },
 });
+// A worker has no HTTP server of its own: its /metrics is only on METRICS_PORT.
+const closeMetrics = await startMetricsListener(config, log);
 onShutdown(log, async () => {
+  await closeMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();
 });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');

@@ -4,5 +4,6 @@ export * from './audit-log';
 export * from './endpoints';
 export * from './ingest-receipts';
 export * from './messages';
+export * from './request-log';
 export * from './tenants';
 export * from './ui-sessions';

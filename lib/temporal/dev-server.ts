@@ -1,14 +1,11 @@
 // Runs `temporal server start-dev` as a child process (embedded mode and tests): SQLite file
 // for persistence, Temporal Web, and the search attributes our workflows use, pre-registered.
-import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface DevServerOptions {
   port: number;
@@ -44,8 +41,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const bin = toolPath('temporal');
+function devServerArgs(opts: DevServerOptions): string[] {
   const args = [
     'server',
     'start-dev',
@@ -78,8 +74,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
     }
   }
+  return args;
+}
 
-  const child = spawnTiedToParent(bin, args);
+/** Spawns one dev server and waits until its namespaces answer; throws if it exits or times out. */
+async function launch(bin: string, opts: DevServerOptions): Promise<ChildProcess> {
+  const child = spawnTiedToParent(bin, devServerArgs(opts));
   const output = collectOutput(child, opts.log);
   let exited: number | null | undefined;
   child.on('exit', (code) => {
@@ -98,7 +98,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         for (const namespace of [opts.namespace, ...(opts.extraNamespaces ?? [])]) {
           await conn.workflowService.describeNamespace({ namespace });
         }
-        break;
+        return child;
       } finally {
         await conn.close();
       }
@@ -112,13 +112,123 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
 
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const child = await launch(toolPath('temporal'), opts);
   return {
-    address,
+    address: `127.0.0.1:${opts.port}`,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
     process: child,
     stop: () => stopChild(child),
   };
+}
+
+export type DevServerState = 'running' | 'restarting' | 'stopped';
+
+export interface SupervisedDevServer extends Omit<DevServer, 'process'> {
+  /** The current child (the lifeline shell around `temporal`); replaced on every restart. */
+  process(): ChildProcess;
+  state(): DevServerState;
+  /** How many times the child died unexpectedly and was started again. */
+  restarts(): number;
+  /** Last unexpected exit, for readiness reports. */
+  lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
+}
+
+export interface SupervisorOptions {
+  /** First restart delay; doubles on each failed attempt up to maxBackoffMs (default 250 ms → 30 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A child that stayed up this long resets the backoff (default 60 s). */
+  stableAfterMs?: number;
+  onEvent?: (event: { type: 'exited' | 'restarted' | 'restart_failed'; detail: string }) => void;
+}
+
+/**
+ * The embedded dev server, kept alive: if the child dies (crash, OOM kill, SIGKILL) it is started
+ * again on the same ports with the same SQLite file, so workflows resume where they were, with
+ * exponential backoff between failed attempts. state() tells readiness the truth meanwhile.
+ */
+export async function superviseDevServer(
+  opts: DevServerOptions,
+  sup: SupervisorOptions = {},
+): Promise<SupervisedDevServer> {
+  const bin = toolPath('temporal');
+  const initial = sup.initialBackoffMs ?? 250;
+  const max = sup.maxBackoffMs ?? 30_000;
+  const stableAfter = sup.stableAfterMs ?? 60_000;
+  let child = await launch(bin, opts);
+  let state: DevServerState = 'running';
+  let restarts = 0;
+  let lastExit: ReturnType<SupervisedDevServer['lastExit']>;
+  let backoff = initial;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  // A function, not a comparison: stop() may flip the state across an await.
+  const stopped = () => state === 'stopped';
+
+  const watch = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopped()) return;
+      lastExit = { at: new Date(), code, signal };
+      state = 'restarting';
+      if (Date.now() - startedAt >= stableAfter) backoff = initial;
+      sup.onEvent?.({ type: 'exited', detail: `code=${code} signal=${signal}` });
+      schedule();
+    });
+  };
+  const schedule = () => {
+    const delay = backoff;
+    backoff = Math.min(backoff * 2, max);
+    timer = setTimeout(async () => {
+      if (stopped()) return;
+      try {
+        const next = await launch(bin, opts);
+        if (stopped()) {
+          await stopChild(next);
+          return;
+        }
+        child = next;
+        startedAt = Date.now();
+        state = 'running';
+        restarts++;
+        watch(child);
+        sup.onEvent?.({ type: 'restarted', detail: `restart #${restarts} after ${delay} ms` });
+      } catch (err) {
+        sup.onEvent?.({ type: 'restart_failed', detail: String(err) });
+        schedule();
+      }
+    }, delay);
+    timer.unref();
+  };
+  watch(child);
+
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
+    process: () => child,
+    state: () => state,
+    restarts: () => restarts,
+    lastExit: () => lastExit,
+    async stop() {
+      state = 'stopped';
+      clearTimeout(timer);
+      await stopChild(child);
+    },
+  };
+}
+
+/** The pid of the `temporal` binary itself (the lifeline shell's child), for fault-injection tests. */
+export function serverPid(lifeline: ChildProcess): number | undefined {
+  if (!lifeline.pid) return undefined;
+  try {
+    const kids = readFileSync(`/proc/${lifeline.pid}/task/${lifeline.pid}/children`, 'utf8').trim();
+    const first = kids.split(/\s+/)[0];
+    return first ? Number(first) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {

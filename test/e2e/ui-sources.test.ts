@@ -70,8 +70,8 @@ describe('sources in the admin UI', () => {
 
   it('creates a Stripe endpoint with the tool-issued secret and says where to paste the URL', async () => {
     await page.goto('/');
-    await page.getByLabel('Admin API key').fill(adminKey);
-    await page.getByLabel('Admin API key').press('Enter');
+    await page.getByLabel('API key', { exact: true }).fill(adminKey);
+    await page.getByLabel('API key', { exact: true }).press('Enter');
     await page.getByRole('heading', { name: 'Inbound endpoints', level: 1 }).waitFor();
     await page.goto('/endpoints/new');
     await page.getByRole('heading', { name: 'New endpoint', level: 1 }).waitFor();

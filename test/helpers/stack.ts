@@ -15,6 +15,7 @@ import {
   listen,
   openIngestPipeline,
   openRateLimiter,
+  openRequestLog,
 } from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
@@ -24,8 +25,10 @@ import { type Database, openDatabase } from '../../db/client';
 import { loadConfig } from '../../lib/config';
 import { randomToken, SecretBox } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
+import { clientInterceptors } from '../../lib/temporal/client-interceptors';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { LocalWormStore } from '../../worm/local-store';
+import { withWormMetrics } from '../../worm/metered';
 import { freePort } from './ports';
 
 export type DbKind = 'postgres' | 'pglite';
@@ -95,7 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ? Connection.lazy({ address: temporalAddress, connectTimeout: 1000 })
     : await Connection.connect({ address: temporalAddress });
   const namespace = opts.temporalNamespace ?? inject('temporalNamespace');
-  const temporal = new Client({ connection, namespace });
+  const temporal = new Client({ connection, namespace, interceptors: clientInterceptors() });
 
   const rateLimit = openRateLimiter(config, log);
   const pipeline = openIngestPipeline(config, log, database, temporal);
@@ -104,12 +107,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     db: database.db,
     log,
     secretBox: new SecretBox(masterKey),
-    worm: new LocalWormStore(path.join(dir, 'worm')),
+    worm: withWormMetrics(new LocalWormStore(path.join(dir, 'worm'))),
     temporal,
     rateLimiter: rateLimit.limiter,
     receipts: pipeline.receipts,
     relay: pipeline.relay,
     backlog: pipeline.backlog,
+    requestLog: openRequestLog(config, log, database.db),
   };
   await pipeline.start();
 
@@ -155,6 +159,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await workerConnection?.close();
       await closeServer(server, 2000);
       await pipeline.close();
+      await deps.requestLog?.close();
       await connection.close();
       await rateLimit.close();
       await database.close();

@@ -31,6 +31,9 @@ export const PERMISSIONS = {
   'apiKeys.list': ADMIN,
   'apiKeys.revoke': ADMIN,
   'audit.list': AUDITORS,
+  // What producers were answered, and why (operators and auditors; headers are masked).
+  'requests.list': AUDITORS,
+  'requests.traffic': AUDITORS,
   // HTTP downloads (apps/server/http/download.ts).
   'download.raw': READERS,
   'download.attachment': READERS,

@@ -49,6 +49,8 @@ export class HttpError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     readonly issues?: ErrorIssue[],
+    /** For the request log (operators only): the precise why, e.g. `signature_mismatch`. Defaults to `code`. */
+    readonly reason?: string,
   ) {
     super(message);
     this.status = ERROR_STATUS[code];

@@ -10,6 +10,8 @@ import { appRouter } from '../trpc/root';
 import { createAdminAuthGuard } from './admin-auth-guard';
 import { attachBodyPace, bodyPaceFrom } from './body-pace';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
+import { createMetricsHandler } from './metrics';
+import { Readiness, standardChecks } from './readiness';
 import { HttpError, sendError, sendJson } from './respond';
 
 export interface HttpServerOptions {
@@ -17,6 +19,8 @@ export interface HttpServerOptions {
   isReady?: () => boolean;
   /** The built admin UI; defaults to apps/web/dist. */
   webDistDir?: string;
+  /** What /readyz probes; defaults to database, Temporal and the object store. */
+  readiness?: Readiness;
 }
 
 /** What the admin UI needs to know that is not behind an admin key: where Temporal Web is. */
@@ -48,6 +52,8 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const auth = createAuthHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
   const bodyPace = bodyPaceFrom(deps.config);
+  const readiness = opts.readiness ?? new Readiness(standardChecks(deps));
+  const metricsHandler = createMetricsHandler(deps);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     attachBodyPace(req, bodyPace);
@@ -71,7 +77,14 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       const ready = opts.isReady?.() ?? true;
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'starting' });
     }
+    if (url === '/readyz') {
+      const report = await readiness.report();
+      const starting = !(opts.isReady?.() ?? true);
+      const status = starting ? 'starting' : report.status;
+      return sendJson(res, status === 'ready' || status === 'degraded' ? 200 : 503, { ...report, status });
+    }
     const pathname = url.split(/[?#]/, 1)[0] ?? '/';
+    if (pathname === '/metrics') return metricsHandler(req, res);
     if (pathname === '/api/ui-config' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, uiConfigBody);
     }
@@ -87,7 +100,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
 
 /** Paths the UI's SPA fallback must never answer: they get the JSON 404 instead. */
 function isApiPath(pathname: string): boolean {
-  return /^\/(api|trpc|webhooks|healthz|auth)(\/|$)/.test(pathname);
+  return /^\/(api|trpc|webhooks|healthz|readyz|metrics|auth)(\/|$)/.test(pathname);
 }
 
 function decodeURIComponentSafe(s: string): string {

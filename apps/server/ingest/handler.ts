@@ -14,6 +14,7 @@ import { type AdmitDeps, admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
 import { clientIp } from './client-ip';
 import { checkInlineAttachmentHashes } from './inline-attachments';
+import { observeIngest } from './observe';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
 import { resolveEndpoint } from './resolve-endpoint';
@@ -32,6 +33,8 @@ interface IngestState {
   endpoint: Endpoint;
   retentionDays: number;
   secret: string;
+  /** The producer proved it holds the secret (until then its body is not ours to keep). */
+  authenticated: boolean;
   raw?: Buffer;
   payload?: Payload;
   /** A source preset's delivery mapped to the archive's message (JSON bytes). */
@@ -51,11 +54,20 @@ type Step = (s: IngestState, env: IngestEnv) => void | Promise<void>;
 const allowlist: Step = (s) => {
   const list = s.endpoint.ipAllowlist;
   if (list.length > 0 && !(s.ip && ipInCidrs(s.ip, list))) {
-    throw new HttpError('ip_not_allowed', "source IP is not in this endpoint's allowlist");
+    throw new HttpError(
+      'ip_not_allowed',
+      "source IP is not in this endpoint's allowlist",
+      {},
+      undefined,
+      `ip_not_allowed ${s.ip ?? 'unknown'}`,
+    );
   }
 };
 
-const bearer: Step = (s) => checkBearer(s.req.headers, s.secret);
+const bearer: Step = (s) => {
+  checkBearer(s.req.headers, s.secret);
+  s.authenticated = true;
+};
 
 /** Before a body we can't yet attribute (its signature is in it): one of a few slots per address. */
 const anonymousUpload: Step = (s, { anonymousUploads }) => anonymousUploads.enter(s.req, s.res, s.ip);
@@ -64,10 +76,16 @@ const readBody: Step = async (s) => {
   s.raw = await readBodyCapped(s.req, MAX_BODY_BYTES);
 };
 
-const hmac: Step = (s) => checkHmac(s.req.headers, s.secret, body(s));
+const hmac: Step = (s) => {
+  checkHmac(s.req.headers, s.secret, body(s));
+  s.authenticated = true;
+};
 
 /** A SaaS tool's own signature scheme (Standard Webhooks, GitHub, Stripe…): see sources/. */
-const preset: Step = (s) => verifyDelivery(s.endpoint, s.req.headers, body(s), s.secret, s.receivedAt);
+const preset: Step = (s) => {
+  verifyDelivery(s.endpoint, s.req.headers, body(s), s.secret, s.receivedAt);
+  s.authenticated = true;
+};
 
 const rate: Step = async (s, { deps }) => {
   const { id, rateLimitPerSecond, rateLimitBurst } = s.endpoint;
@@ -134,11 +152,14 @@ export function createIngestHandler(deps: ServerDeps) {
     res.setHeader('x-request-id', requestId);
     const receivedAt = new Date();
     let endpointId: string | undefined;
+    let s: IngestState | undefined;
+    // What the request log and metrics see: the answer, and what the steps had learned by then.
+    let answer: { status: number; code: string } | HttpError | undefined;
     try {
       if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', { allow: 'POST' });
       const { endpoint, retentionDays } = await resolveEndpoint(deps.db, token);
       endpointId = endpoint.id;
-      const s: IngestState = {
+      s = {
         req,
         res,
         requestId,
@@ -147,9 +168,13 @@ export function createIngestHandler(deps: ServerDeps) {
         endpoint,
         retentionDays,
         secret: endpointSecret(deps.secretBox, endpoint),
+        authenticated: false,
       };
       for (const step of [allowlist, ...pipelineFor(endpoint)]) await step(s, env);
-      if (s.reply) return sendJson(res, 200, s.reply);
+      if (s.reply) {
+        answer = { status: 200, code: 'handshake' };
+        return sendJson(res, 200, s.reply);
+      }
 
       const raw = body(s);
       const externalId = s.payload!.external_id;
@@ -167,6 +192,7 @@ export function createIngestHandler(deps: ServerDeps) {
         payload: s.mapped,
         requestHeaders: evidenceHeaders(endpoint, req.headers),
       });
+      answer = { status: 200, code: result.status };
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
@@ -182,9 +208,13 @@ export function createIngestHandler(deps: ServerDeps) {
       const httpErr =
         err instanceof HttpError
           ? err
-          : new HttpError('unavailable', 'the archive is temporarily unavailable; retry later', {
-              'retry-after': '5',
-            });
+          : new HttpError(
+              'unavailable',
+              'the archive is temporarily unavailable; retry later',
+              { 'retry-after': '5' },
+              undefined,
+              `unavailable: ${errorKind(err)}`,
+            );
       if (!(err instanceof HttpError))
         log.error({ err, requestId, endpointId }, 'ingest failed; answered 503');
       else
@@ -192,9 +222,21 @@ export function createIngestHandler(deps: ServerDeps) {
           { requestId, endpointId, status: httpErr.status, code: httpErr.code, ms: elapsed(started) },
           'webhook refused',
         );
+      answer = httpErr;
       // Sent through respond.ts, which drains the rest of an unread body before closing, so
       // every client can read the answer.
       sendError(res, httpErr);
+    } finally {
+      observeIngest(deps, {
+        req,
+        requestId,
+        receivedAt,
+        startedAtMs: started,
+        authenticated: s?.authenticated ?? false,
+        ...(s ? { endpoint: s.endpoint, sourceIp: s.ip } : {}),
+        ...(s?.raw ? { body: s.raw } : {}),
+        ...(answer ? { answer } : {}),
+      });
     }
   };
 }
@@ -202,6 +244,14 @@ export function createIngestHandler(deps: ServerDeps) {
 function body(s: IngestState): Buffer {
   if (!s.raw) throw new Error('ingest pipeline: a step needs the body before it was read');
   return s.raw;
+}
+
+/** A class name or error code for the request log: never a message, which may quote data. */
+function errorKind(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown };
+  return String(
+    (typeof e?.code === 'string' && e.code) || (typeof e?.name === 'string' && e.name) || 'Error',
+  );
 }
 
 const elapsed = (t: number) => Math.round((performance.now() - t) * 10) / 10;

@@ -3,6 +3,7 @@ import { auditRouter } from './routers/audit/_router';
 import { authRouter } from './routers/auth/_router';
 import { endpointsRouter } from './routers/endpoints/_router';
 import { messagesRouter } from './routers/messages/_router';
+import { requestsRouter } from './routers/requests/_router';
 import { router } from './trpc';
 
 export const appRouter = router({
@@ -11,6 +12,7 @@ export const appRouter = router({
   auth: authRouter,
   endpoints: endpointsRouter,
   messages: messagesRouter,
+  requests: requestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

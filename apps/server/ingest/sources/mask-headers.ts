@@ -19,7 +19,13 @@ const ALWAYS = new Set([
   'svix-signature',
 ]);
 // Names that by convention carry credentials, whatever the tool.
-const SUSPECT = /signature|secret|token|password|api[-_]?key|auth|hmac|session/i;
+const SUSPECT = /signature|secret|token|passw|api[-_]?key|auth|hmac|session|credential/i;
+
+/** The one rule for which request headers are never kept: receipts' evidence and the request log. */
+export function isSecretHeader(name: string, alsoSecret: ReadonlySet<string> = new Set()): boolean {
+  const n = name.toLowerCase();
+  return ALWAYS.has(n) || alsoSecret.has(n) || SUSPECT.test(n);
+}
 
 /** Header name → value (arrays kept), with secret-bearing values replaced by MASKED. */
 export function maskSecretHeaders(
@@ -30,8 +36,7 @@ export function maskSecretHeaders(
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    const n = name.toLowerCase();
-    out[n] = ALWAYS.has(n) || extra.has(n) || SUSPECT.test(n) ? MASKED : value;
+    out[name.toLowerCase()] = isSecretHeader(name, extra) ? MASKED : value;
   }
   return out;
 }

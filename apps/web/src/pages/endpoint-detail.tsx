@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useId, useState } from 'react';
 import { SOURCE_INFO } from '../../../../lib/sources/catalog';
 import { AllowlistField, allowlistToText } from '../components/allowlist-field';
 import { ConfirmDialog } from '../components/dialog';
+import { RequestsPanel, TrafficPanel } from '../components/requests-panels';
 import { SecretPanel } from '../components/secret-panel';
 import { RecentDeliveries, SourceSetup } from '../components/source-fields';
 import {
@@ -159,6 +160,8 @@ export function EndpointDetailPage({ id }: { id: string }) {
               </dd>
             </dl>
           </section>
+          <TrafficPanel endpointId={e.id} />
+          <RequestsPanel endpointId={e.id} />
           <SettingsForm key={e.id} endpoint={e} />
           <RecentDeliveries endpointId={e.id} source={e.source} />
           {e.source === 'comma' && (

@@ -1,0 +1,26 @@
+// Interceptors for every Temporal client we build (server, relay, tests): workflow starts are
+// counted for /metrics here, so whoever starts a workflow (the ingest path today, the relay
+// tomorrow) is measured without a hook at the call site.
+import {
+  type ClientInterceptors,
+  type WorkflowClientInterceptor,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
+import { metrics } from '../metrics';
+
+const countStarts: WorkflowClientInterceptor = {
+  async start(input, next) {
+    try {
+      const runId = await next(input);
+      metrics.workflowStarted(true);
+      return runId;
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) metrics.workflowStarted(false);
+      throw err;
+    }
+  },
+};
+
+export function clientInterceptors(): ClientInterceptors {
+  return { workflow: [countStarts] };
+}
