@@ -14,7 +14,7 @@ export const MANIFEST_VERSION = 1;
 
 export function createCommitWormActivities({ db, worm }: ActivityDeps) {
   return {
-    async commitWorm(input: ArchiveMessageInput): Promise<{ manifestKey: string }> {
+    async commitWorm(input: ArchiveMessageInput): Promise<{ manifestKey: string; manifestSha256: string }> {
       const until = retainUntil(input.receivedAt, await messageRetentionDays(db, input));
       const opts = { retainUntil: until };
 
@@ -89,7 +89,8 @@ export function createCommitWormActivities({ db, worm }: ActivityDeps) {
         ...opts,
         contentType: 'application/json',
       });
-      return { manifestKey: put.key };
+      // The manifest's hash is the message's leaf in the tenant's transparency log.
+      return { manifestKey: put.key, manifestSha256: put.sha256 };
     },
   };
 }

@@ -7,6 +7,7 @@ import { createAttachmentActivities } from './attachments';
 import { createCommitWormActivities } from './commit-worm';
 import type { ActivityDeps } from './deps';
 import { createFetchAttachmentActivities } from './fetch-attachment';
+import { createLedgerActivities } from './ledger';
 import { createPersistActivities } from './persist';
 
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttachmentActivities(deps),
     ...createCommitWormActivities(deps),
     ...createFetchAttachmentActivities(deps),
+    ...createLedgerActivities(deps),
   };
   return withFailureMapping(activities);
 }

@@ -3,6 +3,7 @@
 // HTTP server and worker in this process. Prints where everything is.
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
+import { startLedgerWorkflows } from '../ledger/start';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { type DevServer, startDevServer } from '../lib/temporal/dev-server';
@@ -53,9 +54,12 @@ const worker = await createArchiveWorker({
     worm: deps.worm,
     log: log.child({ component: 'worker' }),
     fetch: attachmentFetchSettings(config),
+    evidence: deps.evidence,
   },
 });
 const workerRun = worker.run();
+// evidence: each tenant's log integrator and auditor (idempotent by workflow id).
+await startLedgerWorkflows(deps.temporal, deps.db, config.TEMPORAL_TASK_QUEUE, deps.evidence);
 
 const server = createHttpServer(deps, { isReady: () => ready });
 const port = await listen(server, config.HOST, config.PORT);

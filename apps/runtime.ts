@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { type Database, type Db, openDatabase } from '../db/client';
+import { openEvidence } from '../ledger/deps';
 import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
@@ -160,6 +161,7 @@ export async function openServerDeps(config: Config, log: Logger, db: Db, tempor
     worm: await openWormStore(config),
     temporal: await connectTemporalClient(temporalAddress, config.TEMPORAL_NAMESPACE),
     rateLimiter: rateLimit.limiter,
+    evidence: openEvidence(config),
   };
   return {
     deps,

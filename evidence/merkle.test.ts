@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  CompactRange,
   consistencyProof,
   EMPTY_ROOT,
   inclusionProof,
@@ -52,6 +53,14 @@ describe('RFC 9162 tree hashes', () => {
     for (let n = 0; n <= 8; n++)
       expect(rootFromLeafHashes(leafHashes.slice(0, n)).toString('hex')).toBe(ROOTS[n]);
     expect(EMPTY_ROOT.toString('hex')).toBe(ROOTS[0]);
+  });
+  it('CompactRange gives the root of every prefix in one pass', () => {
+    const range = new CompactRange();
+    expect(range.root().toString('hex')).toBe(ROOTS[0]);
+    for (let n = 1; n <= 8; n++) {
+      range.append(leafHashes[n - 1] as Buffer);
+      expect(range.root().toString('hex')).toBe(ROOTS[n]);
+    }
   });
 });
 

@@ -26,23 +26,48 @@ function splitPoint(n: number): number {
   return k;
 }
 
-/** MTH over already-hashed leaves, in O(n) time and O(log n) memory (compact-range merging). */
+/** MTH over already-hashed leaves, in O(n) time and O(log n) memory. */
 export function rootFromLeafHashes(leafHashes: readonly Uint8Array[]): Buffer {
-  if (leafHashes.length === 0) return EMPTY_ROOT;
-  const stack: { hash: Buffer; size: number }[] = [];
-  for (const h of leafHashes) {
-    let top = { hash: Buffer.from(h), size: 1 };
+  const range = new CompactRange();
+  for (const h of leafHashes) range.append(h);
+  return range.root();
+}
+
+interface Node {
+  hash: Buffer;
+  size: number;
+}
+
+/**
+ * A growing tree's right edge (its perfect subtrees), so roots of every prefix come out of one
+ * pass over the leaves: the audit checks each sealed checkpoint without rehashing from zero.
+ */
+export class CompactRange {
+  #stack: Node[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  append(leafHash: Uint8Array): void {
+    let top: Node = { hash: Buffer.from(leafHash), size: 1 };
     // Merge equal-sized perfect subtrees as soon as they form.
-    for (let prev = stack.at(-1); prev && prev.size === top.size; prev = stack.at(-1)) {
-      stack.pop();
+    for (let prev = this.#stack.at(-1); prev && prev.size === top.size; prev = this.#stack.at(-1)) {
+      this.#stack.pop();
       top = { hash: nodeHash(prev.hash, top.hash), size: prev.size * 2 };
     }
-    stack.push(top);
+    this.#stack.push(top);
+    this.#size++;
   }
-  // What is left are perfect subtrees of decreasing size; RFC 9162 joins them right to left.
-  let root = (stack.pop() as { hash: Buffer }).hash;
-  for (let i = stack.length - 1; i >= 0; i--) root = nodeHash((stack[i] as { hash: Buffer }).hash, root);
-  return root;
+
+  root(): Buffer {
+    if (this.#stack.length === 0) return EMPTY_ROOT;
+    // Perfect subtrees of decreasing size; RFC 9162 joins them right to left.
+    let root = (this.#stack.at(-1) as Node).hash;
+    for (let i = this.#stack.length - 2; i >= 0; i--) root = nodeHash((this.#stack[i] as Node).hash, root);
+    return root;
+  }
 }
 
 /** Subtree hashes over a slice of leaf hashes; each proof needs O(n) hashing without a node cache. */
@@ -105,7 +130,7 @@ export function rootFromInclusionProof(
   if (!isHash(leaf) || !proof.every(isHash)) throw new ProofError('hashes must be 32 bytes');
   let fn = index;
   let sn = treeSize - 1;
-  let r = Buffer.from(leaf);
+  let r: Buffer = Buffer.from(leaf);
   for (const p of proof) {
     if (sn === 0) throw new ProofError('proof too long');
     if (odd(fn) || fn === sn) {
@@ -161,7 +186,7 @@ export function verifyConsistency(
     fn = half(fn);
     sn = half(sn);
   }
-  let fr = Buffer.from(path[0] as Uint8Array);
+  let fr: Buffer = Buffer.from(path[0] as Uint8Array);
   let sr = fr;
   for (const c of path.slice(1)) {
     if (sn === 0) return false;

@@ -82,6 +82,14 @@ const envSchema = z.object({
     .min(1)
     .default(2 * 1024 * 1024 * 1024),
   FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  // Evidence (evidence/, ledger/): the Ed25519 key that signs receipts and checkpoints
+  // (base64 of a 32-byte seed; default: generated into DATA_DIR/signing-keys.json), and the audit.
+  SIGNING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 (`openssl rand -base64 32`)')
+    .optional(),
+  LEDGER_AUDIT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  LEDGER_AUDIT_SAMPLE: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -23,6 +23,7 @@ import {
 } from '../apps/server/ingest/rate-limit';
 import type { AppRouter } from '../apps/server/trpc/root';
 import { openDatabase } from '../db/client';
+import { openEvidence } from '../ledger/deps';
 import { loadConfig } from '../lib/config';
 import { randomToken, SecretBox } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
@@ -65,6 +66,7 @@ const deps: ServerDeps = {
   // Never called on this path (requests end at validation); a lazy connection to nowhere.
   temporal: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }),
   rateLimiter: noLimit,
+  evidence: openEvidence(config),
 };
 const server = createHttpServer(deps);
 await listen(server, '127.0.0.1', port);

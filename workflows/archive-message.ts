@@ -55,8 +55,9 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
     }
     const { inline, urlOrdinals } = await acts.storeInlineAttachments(input);
     const failed = await fetchUrlAttachments(input, urlOrdinals);
-    const { manifestKey } = await acts.commitWorm(input);
+    const { manifestKey, manifestSha256 } = await acts.commitWorm(input);
     await acts.markArchived(input, manifestKey);
+    await acts.appendToLedger(input, { manifestKey, manifestSha256 }); // evidence: transparency-log leaf
     // One upsert at the end: each one is a history event and a visibility write on the Temporal
     // server, the bottleneck of the whole pipeline. Runs still in flight show 'received' (set at
     // start); the messages row has the fine-grained status.

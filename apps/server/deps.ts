@@ -2,6 +2,7 @@
 // (no module-level singletons, so tests build their own with real components).
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
+import type { EvidenceDeps } from '../../ledger/deps';
 import type { Config } from '../../lib/config';
 import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
@@ -16,4 +17,6 @@ export interface ServerDeps {
   temporal: Client;
   worm: WormStore;
   rateLimiter: RateLimiter;
+  /** Receipt signing and the transparency log (ledger/). */
+  evidence: EvidenceDeps;
 }

@@ -15,6 +15,7 @@ import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
 import { createArchiveWorker } from '../../apps/worker/worker';
 import { type Database, openDatabase } from '../../db/client';
+import { openEvidence } from '../../ledger/deps';
 import { loadConfig } from '../../lib/config';
 import { randomToken, SecretBox } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
@@ -98,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     worm: new LocalWormStore(path.join(dir, 'worm')),
     temporal,
     rateLimiter: rateLimit.limiter,
+    evidence: openEvidence(config),
   };
 
   const server: Server = createHttpServer(deps);
@@ -123,7 +125,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         connection: workerConnection,
         namespace,
         taskQueue,
-        deps: { db: database.db, worm: deps.worm, log, fetch: attachmentFetchSettings(config) },
+        deps: {
+          db: database.db,
+          worm: deps.worm,
+          log,
+          fetch: attachmentFetchSettings(config),
+          evidence: deps.evidence,
+        },
         workflowBundlePath: inject('workflowBundlePath'),
       });
       workerRun = worker.run();

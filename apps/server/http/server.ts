@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createWebUiHandler } from '../../web/serve';
 import type { ServerDeps } from '../deps';
+import { createKeysHandler, KEYS_PATH } from '../evidence/keys-route';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
@@ -40,6 +41,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const web = createWebUiHandler({ distDir: opts.webDistDir });
   const download = createDownloadHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
+  const keys = createKeysHandler(deps.evidence);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     route(req, res).catch((err) => {
@@ -66,6 +68,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       return sendJson(res, 200, uiConfigBody);
     }
     if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
+    if (pathname === KEYS_PATH) return keys(req, res); // evidence: public signing keys
     // Everything else that is not an API path is the admin UI (static files, SPA fallback).
     if (!isApiPath(pathname) && (await web(req, res))) return;
     sendError(res, new HttpError(404, 'not_found', 'no such route'));

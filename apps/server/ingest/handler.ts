@@ -9,6 +9,7 @@ import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, parsePayload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
+import { createReceiptSigner, originalReceiptInput } from '../evidence/receipt';
 import { HttpError, sendError, sendJson } from '../http/respond';
 import { admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
@@ -30,6 +31,7 @@ export function createIngestHandler(deps: ServerDeps) {
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
     fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
   };
+  const signIngestReceipt = createReceiptSigner(deps.evidence);
 
   return async function handleIngest(
     req: IncomingMessage,
@@ -91,6 +93,7 @@ export function createIngestHandler(deps: ServerDeps) {
       }
       checkInlineAttachmentHashes(parsed.payload);
 
+      const rawSha256 = sha256Hex(raw);
       const result = await admitMessage(admitDeps, {
         tenantId: endpoint.tenantId,
         endpointId: endpoint.id,
@@ -98,16 +101,29 @@ export function createIngestHandler(deps: ServerDeps) {
         retentionDays,
         externalId: parsed.payload.external_id,
         raw,
-        rawSha256: sha256Hex(raw),
+        rawSha256,
         requestId,
         receivedAt,
         sourceIp: ip,
       });
+      // evidence: a signed receipt; a duplicate's is the original's (same received_at and hash).
+      const receiptInput = {
+        messageId: result.messageId,
+        externalId: parsed.payload.external_id,
+        endpointId: endpoint.id,
+        tenantId: endpoint.tenantId,
+        rawSha256,
+        receivedAt,
+      };
+      const receipt = signIngestReceipt(
+        result.status === 'duplicate' ? await originalReceiptInput(db, receiptInput) : receiptInput,
+      );
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
         external_id: parsed.payload.external_id,
         workflow_id: result.workflowId,
+        receipt,
       });
       log.info(
         { requestId, endpointId, status: 200, outcome: result.status, ms: elapsed(started) },
