@@ -2,10 +2,12 @@
 // receipts on every 200, the per-tenant transparency log with sealed checkpoints and proofs,
 // the audit catching tampering, and reconciliation.
 import { createHash, randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../apps/cli/cli';
 import { attachments, auditLog, ledgerLeaves, messages } from '../db/schema';
 import { openNote, parseCheckpoint, parseTlogProof } from '../evidence/checkpoint';
 import { leafHash, verifyConsistency, verifyInclusion } from '../evidence/merkle';
@@ -28,6 +30,7 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
   let endpoint: { id: string; url: string };
   let secret: string;
   let keys: PublishedKey[];
+  let adminKey: string;
   const sent: { payload: ReturnType<typeof samplePayload>; raw: string; ack: AckWithReceipt }[] = [];
 
   const send = async (n: number) => {
@@ -53,6 +56,7 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
     stack = await startStack();
     const t = await stack.newTenant();
     tenantId = t.tenantId;
+    adminKey = t.adminKey;
     api = adminClient(stack.baseUrl, t.adminKey);
     ({ endpoint, secret } = await api.endpoints.create.mutate({ name: 'evidence', authMode: 'bearer' }));
     keys = (
@@ -199,6 +203,49 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
         items: [{ external_id: 'x', sha256: 'nothex' }],
       }),
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+  });
+
+  it('scripts/admin reconcile reads ids (and hashes) from a file', async () => {
+    const [a, b, c] = sent;
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'reconcile-')), 'ids.txt');
+    await writeFile(
+      file,
+      `# producer's list\n${a!.payload.external_id} ${sha256(a!.raw)}\n${b!.payload.external_id} ${'e'.repeat(64)}\nnever-sent\n`,
+    );
+    let stdout = '';
+    const run = (...argv: string[]) =>
+      runCli(argv, {
+        stdout: (s) => (stdout += s),
+        stderr: () => {},
+        env: { API_URL: stack.baseUrl, ADMIN_API_KEY: adminKey },
+      });
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const until = new Date(Date.now() + 60_000).toISOString();
+    expect(
+      await run(
+        'reconcile',
+        '--endpoint',
+        endpoint.id,
+        '--file',
+        file,
+        '--since',
+        since,
+        '--until',
+        until,
+        '--json',
+      ),
+    ).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.matched).toBe(1);
+    expect(r.missing).toEqual(['never-sent']);
+    expect(r.mismatched.map((m: { external_id: string }) => m.external_id)).toEqual([b!.payload.external_id]);
+    expect(r.unexpected).toContain(c!.payload.external_id);
+    stdout = '';
+    expect(await run('reconcile', '--endpoint', endpoint.id, '--file', file)).toBe(0);
+    expect(stdout).toMatch(/^matched 1, missing 1, mismatched 1\n/);
+    await writeFile(file, 'id not-a-hash\n');
+    expect(await run('reconcile', '--endpoint', endpoint.id, '--file', file)).toBe(2);
+    expect(await run('reconcile', '--file', file)).toBe(2);
   });
 
   it('the audit passes on an intact log, then reports every kind of tampering', async () => {

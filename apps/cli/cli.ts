@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './command';
 import { endpointCommands } from './commands/endpoints';
 import { messageCommands } from './commands/messages';
+import { reconcileCommands } from './commands/reconcile';
 import { createAdminClient, resolveAdminKey, resolveApiUrl } from './connection';
 import { describeFailure, SetupError, UsageError } from './errors';
 import { clean } from './output';
@@ -15,7 +16,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const COMMANDS: Command[] = [...endpointCommands, ...messageCommands];
+const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...reconcileCommands];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
 export const USAGE = `Usage: scripts/admin <command> [options]
@@ -46,6 +47,12 @@ Messages:
   messages download <id> [--attachment N] [--out FILE]
                           Stream the raw body (or attachment N) from WORM storage, verifying
                           its SHA-256 on the way; writes to FILE, or stdout
+
+Evidence:
+  reconcile --endpoint ID --file FILE [--since ISO --until ISO]
+                          Check the producer's list (one external id, or "id sha256", a line)
+                          against the archive: missing, mismatched and, with a window on
+                          received time, unexpected (archived but not listed) ids
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or
@@ -152,6 +159,9 @@ function parseCommandLine(argv: string[]): Parsed {
   if (values.help || group === 'help' || sub === 'help') return { kind: 'help' };
   if (group === undefined) throw new UsageError('missing command');
   if (!GROUPS.includes(group)) throw new UsageError(`unknown command: ${group}`);
+  // One-word commands (reconcile) take every other positional as an argument.
+  const standalone = COMMANDS.find((c) => c.name === group);
+  if (standalone) return checked(standalone, sub === undefined ? [] : [sub, ...rest], values);
   const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name.split(' ')[1]);
   if (sub === undefined) {
     throw new UsageError(`${group}: missing subcommand (one of: ${subcommands.join(', ')})`);
@@ -160,6 +170,10 @@ function parseCommandLine(argv: string[]): Parsed {
   if (!command) {
     throw new UsageError(`unknown command: ${group} ${sub} (${group} takes: ${subcommands.join(', ')})`);
   }
+  return checked(command, rest, values);
+}
+
+function checked(command: Command, rest: string[], values: OptionValues): Parsed {
   if (rest.length < command.args.length) {
     throw new UsageError(`${command.name}: missing <${command.args[rest.length]}>`);
   }

@@ -27,6 +27,8 @@ export const OPTIONS = {
   extra: { type: 'string' },
   attachment: { type: 'string' },
   out: { type: 'string', short: 'o' },
+  // reconcile.
+  file: { type: 'string' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -54,6 +56,7 @@ export interface OptionValues {
   extra?: string;
   attachment?: string;
   out?: string;
+  file?: string;
 }
 
 export interface CommandContext {
