@@ -1,5 +1,7 @@
-// Appends a message's manifest hash to its tenant's log, once. The head row's lock serialises
-// appends per tenant, so indexes are dense and never reused; a retry finds its leaf and returns it.
+// The log's write path in two steps, so the archive's hot path never waits on a per-tenant lock:
+//   appendLeaf: the workflow records a message's leaf (one plain insert; idempotent by message);
+//   sequenceLeaves: the tenant's integrator gives pending leaves dense indexes, in batches,
+//   under the head row's lock (one writer per tenant, whatever retries overlap).
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { ledgerHeads, ledgerLeaves } from '../db/schema';
@@ -11,32 +13,69 @@ export interface AppendInput {
   manifestKey: string;
 }
 
+/** Records the leaf once. `firstForTenant` is true when this call created the tenant's log. */
 export async function appendLeaf(
   db: Db,
   input: AppendInput,
-): Promise<{ leafIndex: number; created: boolean }> {
+): Promise<{ created: boolean; firstForTenant: boolean; leafIndex: number | null }> {
+  const [head] = await db
+    .insert(ledgerHeads)
+    .values({ tenantId: input.tenantId, size: 0 })
+    .onConflictDoNothing()
+    .returning({ tenantId: ledgerHeads.tenantId });
+  const inserted = await db
+    .insert(ledgerLeaves)
+    .values({ ...input, leafIndex: null })
+    .onConflictDoNothing({ target: ledgerLeaves.messageId })
+    .returning({ messageId: ledgerLeaves.messageId });
+  if (inserted.length > 0) return { created: true, firstForTenant: head !== undefined, leafIndex: null };
+  const [existing] = await db
+    .select({
+      leafIndex: ledgerLeaves.leafIndex,
+      tenantId: ledgerLeaves.tenantId,
+      sha: ledgerLeaves.manifestSha256,
+    })
+    .from(ledgerLeaves)
+    .where(eq(ledgerLeaves.messageId, input.messageId));
+  // A different manifest for a logged message would be a second version of the record: refuse.
+  if (!existing || existing.tenantId !== input.tenantId || existing.sha !== input.manifestSha256)
+    throw new Error(`message ${input.messageId} is already logged with another manifest`);
+  return { created: false, firstForTenant: head !== undefined, leafIndex: existing.leafIndex };
+}
+
+/** Assigns the next dense indexes to up to `max` pending leaves (oldest first); returns the new size. */
+export async function sequenceLeaves(db: Db, tenantId: string, max = 100_000): Promise<number> {
   return db.transaction(async (tx) => {
-    const existing = async () => {
-      const [row] = await tx
-        .select({ leafIndex: ledgerLeaves.leafIndex, manifestSha256: ledgerLeaves.manifestSha256 })
-        .from(ledgerLeaves)
-        .where(and(eq(ledgerLeaves.messageId, input.messageId), eq(ledgerLeaves.tenantId, input.tenantId)));
-      return row;
-    };
-    const found = await existing();
-    if (found) return { leafIndex: found.leafIndex, created: false };
-    await tx.insert(ledgerHeads).values({ tenantId: input.tenantId, size: 0 }).onConflictDoNothing();
-    // Takes the row lock: a concurrent append for this tenant waits here until we commit.
     const [head] = await tx
+      .select({ size: ledgerHeads.size })
+      .from(ledgerHeads)
+      .where(eq(ledgerHeads.tenantId, tenantId))
+      .for('update');
+    if (!head) return 0;
+    const numbered = await tx.execute(sql`
+      UPDATE ledger_leaves l SET leaf_index = ${head.size} + p.rn - 1
+      FROM (
+        SELECT message_id, row_number() OVER (ORDER BY created_at, message_id) AS rn
+        FROM ledger_leaves
+        WHERE tenant_id = ${tenantId} AND leaf_index IS NULL
+        ORDER BY created_at, message_id
+        LIMIT ${max}
+      ) p
+      WHERE l.message_id = p.message_id
+      RETURNING l.leaf_index`);
+    const count = rowCount(numbered);
+    if (count === 0) return head.size;
+    const size = head.size + count;
+    await tx
       .update(ledgerHeads)
-      .set({ size: sql`${ledgerHeads.size} + 1` })
-      .where(eq(ledgerHeads.tenantId, input.tenantId))
-      .returning({ size: ledgerHeads.size });
-    // Re-check under the lock: a concurrent retry of this same message may have just committed.
-    const raced = await existing();
-    if (raced) throw new Error('concurrent append of the same message; retry');
-    const leafIndex = (head as { size: number }).size - 1;
-    await tx.insert(ledgerLeaves).values({ ...input, leafIndex });
-    return { leafIndex, created: true };
+      .set({ size })
+      .where(and(eq(ledgerHeads.tenantId, tenantId)));
+    return size;
   });
+}
+
+// postgres.js returns the rows as an array; PGlite as { rows }.
+function rowCount(result: unknown): number {
+  if (Array.isArray(result)) return result.length;
+  return ((result as { rows?: unknown[] }).rows ?? []).length;
 }

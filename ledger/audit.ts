@@ -50,7 +50,7 @@ export async function auditTenant(
   const problems: LedgerProblem[] = [];
   const report = (p: LedgerProblem) => problems.length < MAX_REPORTED && problems.push(p);
 
-  const leaves = await db
+  const all = await db
     .select({
       leafIndex: ledgerLeaves.leafIndex,
       messageId: ledgerLeaves.messageId,
@@ -64,6 +64,8 @@ export async function auditTenant(
     .leftJoin(messages, eq(messages.id, ledgerLeaves.messageId))
     .where(eq(ledgerLeaves.tenantId, tenantId))
     .orderBy(asc(ledgerLeaves.leafIndex));
+  // Leaves the integrator has not sequenced yet (at most about a second old) are not in the tree.
+  const leaves = all.flatMap((l) => (l.leafIndex === null ? [] : [{ ...l, leafIndex: l.leafIndex }]));
   const checkpoints = await db
     .select()
     .from(ledgerCheckpoints)

@@ -1,7 +1,7 @@
 // Starts a tenant's integrator and auditor if they are not running (idempotent by workflow id):
 // on worker start for every tenant, and from the append activity when a tenant's log begins.
 import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
-import { auditorWorkflowId, CHECKPOINT_DUE_SIGNAL, integratorWorkflowId } from './workflow-ids';
+import { auditorWorkflowId, integratorWorkflowId } from './workflow-ids';
 
 export interface LedgerWorkflowSettings {
   taskQueue: string;
@@ -13,15 +13,12 @@ export async function ensureLedgerWorkflows(
   client: Client,
   tenantId: string,
   s: LedgerWorkflowSettings,
-  signalDue = false,
 ): Promise<void> {
   const common = { taskQueue: s.taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
-  await client.workflow.signalWithStart('ledgerIntegrator', {
+  await client.workflow.start('ledgerIntegrator', {
     ...common,
     workflowId: integratorWorkflowId(tenantId),
     args: [{ tenantId }],
-    signal: CHECKPOINT_DUE_SIGNAL,
-    signalArgs: [signalDue],
   });
   await client.workflow.start('ledgerAuditor', {
     ...common,

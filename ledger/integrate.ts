@@ -9,8 +9,9 @@ import { formatCheckpoint, signNote } from '../evidence/checkpoint';
 import { rootFromLeafHashes } from '../evidence/merkle';
 import { ledgerCheckpointKey, retainUntil } from '../worm/keys';
 import type { WormStore } from '../worm/store';
+import { sequenceLeaves } from './append';
 import { type EvidenceDeps, logOrigin } from './deps';
-import { headSize, latestCheckpoint, loadLeafHashes } from './tree';
+import { latestCheckpoint, loadLeafHashes } from './tree';
 
 export interface IntegrateDeps {
   db: Db;
@@ -37,7 +38,9 @@ export async function integrateIfDue(
   cadence: CadencePolicy = DEFAULT_CADENCE,
   now = new Date(),
 ): Promise<IntegrateResult> {
-  const [size, last] = await Promise.all([headSize(deps.db, tenantId), latestCheckpoint(deps.db, tenantId)]);
+  // Sequencing first (cheap, every call), so a leaf's index is known within about a second.
+  const size = await sequenceLeaves(deps.db, tenantId);
+  const last = await latestCheckpoint(deps.db, tenantId);
   const pending = size - (last?.treeSize ?? 0);
   const age = last ? now.getTime() - last.createdAt.getTime() : Number.POSITIVE_INFINITY;
   if (pending <= 0 || (pending < cadence.maxLeaves && age < cadence.maxAgeMs))

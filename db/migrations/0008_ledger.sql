@@ -1,6 +1,6 @@
 CREATE TABLE "ledger_leaves" (
 	"tenant_id" uuid NOT NULL,
-	"leaf_index" bigint NOT NULL,
+	"leaf_index" bigint,
 	"message_id" uuid NOT NULL,
 	"manifest_sha256" text NOT NULL,
 	"manifest_key" text NOT NULL,
@@ -44,5 +44,7 @@ CREATE UNIQUE INDEX "ledger_leaves_tenant_index_uq" ON "ledger_leaves" USING btr
 CREATE UNIQUE INDEX "ledger_leaves_message_uq" ON "ledger_leaves" USING btree ("message_id");
 --> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_checkpoints_tenant_size_uq" ON "ledger_checkpoints" USING btree ("tenant_id","tree_size");
+--> statement-breakpoint
+CREATE INDEX "ledger_leaves_pending_idx" ON "ledger_leaves" USING btree ("tenant_id","created_at") WHERE "ledger_leaves"."leaf_index" IS NULL;
 --> statement-breakpoint
 CREATE INDEX "ledger_audits_ok_idx" ON "ledger_audits" USING btree ("ok");

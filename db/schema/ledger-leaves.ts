@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -13,13 +14,16 @@ import { tenants } from './tenants';
 
 // One leaf of a tenant's transparency log per archived message. Deliberately no foreign key to
 // messages: a deleted message row must leave its leaf behind, so the audit can report it.
+// The workflow inserts the leaf (a plain insert, no per-tenant lock on the hot path); the
+// tenant's integrator then sequences pending leaves in batches, assigning dense indexes.
 export const ledgerLeaves = pgTable(
   'ledger_leaves',
   {
     tenantId: uuid('tenant_id')
       .notNull()
       .references(() => tenants.id),
-    leafIndex: bigint('leaf_index', { mode: 'number' }).notNull(),
+    // Null until the integrator sequences it.
+    leafIndex: bigint('leaf_index', { mode: 'number' }),
     messageId: uuid('message_id').notNull(),
     // The leaf: SHA-256 of the sealed manifest bytes (hex); its RFC 9162 hash is derived.
     manifestSha256: text('manifest_sha256').notNull(),
@@ -29,10 +33,11 @@ export const ledgerLeaves = pgTable(
   (t) => [
     uniqueIndex('ledger_leaves_tenant_index_uq').on(t.tenantId, t.leafIndex),
     uniqueIndex('ledger_leaves_message_uq').on(t.messageId),
+    index('ledger_leaves_pending_idx').on(t.tenantId, t.createdAt).where(sql`${t.leafIndex} IS NULL`),
   ],
 );
 
-/** Per-tenant log head: its row lock serialises appends, so leaf indexes never collide or skip. */
+/** Per-tenant log head: the sequenced size. Its row lock serialises sequencing (never appends). */
 export const ledgerHeads = pgTable('ledger_heads', {
   tenantId: uuid('tenant_id')
     .primaryKey()

@@ -11,21 +11,22 @@ export async function messageProofHandler({ ctx, input }: { ctx: TenantContext; 
   const leaf = await leafOfMessage(ctx.db, tenantId, input.id);
   if (!leaf)
     throw new TRPCError({ code: 'NOT_FOUND', message: `message ${input.id} is not in the log (yet)` });
-  const cp = await checkpointCovering(ctx.db, tenantId, leaf.leafIndex);
-  if (!cp)
+  const leafIndex = leaf.leafIndex;
+  const cp = leafIndex === null ? undefined : await checkpointCovering(ctx.db, tenantId, leafIndex);
+  if (!cp || leafIndex === null)
     throw new TRPCError({
       code: 'PRECONDITION_FAILED',
       message: 'the message is logged but not yet in a sealed checkpoint; retry in a few seconds',
     });
   const leaves = await loadLeafHashes(ctx.db, tenantId, cp.treeSize);
-  const hashes = inclusionProof(leaves, leaf.leafIndex, cp.treeSize);
+  const hashes = inclusionProof(leaves, leafIndex, cp.treeSize);
   return {
-    leaf_index: leaf.leafIndex,
+    leaf_index: leafIndex,
     tree_size: cp.treeSize,
     leaf_hash: leafHashOf(leaf.manifestSha256).toString('hex'),
     manifest_sha256: leaf.manifestSha256,
     hashes: hashes.map((h) => h.toString('hex')),
     checkpoint: cp.note,
-    tlog_proof: formatTlogProof({ index: leaf.leafIndex, hashes, checkpoint: cp.note }),
+    tlog_proof: formatTlogProof({ index: leafIndex, hashes, checkpoint: cp.note }),
   };
 }
