@@ -18,16 +18,20 @@ export async function appendLeaf(
   db: Db,
   input: AppendInput,
 ): Promise<{ created: boolean; firstForTenant: boolean; leafIndex: number | null }> {
-  const [head] = await db
-    .insert(ledgerHeads)
-    .values({ tenantId: input.tenantId, size: 0 })
-    .onConflictDoNothing()
-    .returning({ tenantId: ledgerHeads.tenantId });
-  const inserted = await db
-    .insert(ledgerLeaves)
-    .values({ ...input, leafIndex: null })
-    .onConflictDoNothing({ target: ledgerLeaves.messageId })
-    .returning({ messageId: ledgerLeaves.messageId });
+  // One round trip on the hot path: create the tenant's head if absent, insert the leaf if absent.
+  const result = await db.execute(sql`
+    WITH head AS (
+      INSERT INTO ledger_heads (tenant_id, size) VALUES (${input.tenantId}, 0)
+      ON CONFLICT DO NOTHING RETURNING tenant_id
+    ), leaf AS (
+      INSERT INTO ledger_leaves (tenant_id, message_id, manifest_sha256, manifest_key)
+      VALUES (${input.tenantId}, ${input.messageId}, ${input.manifestSha256}, ${input.manifestKey})
+      ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+    )
+    SELECT (SELECT count(*) FROM head)::int AS first, (SELECT count(*) FROM leaf)::int AS created`);
+  const row = rowsOf(result)[0] as { first: number; created: number };
+  const head = row.first > 0 ? true : undefined;
+  const inserted = row.created > 0 ? [input.messageId] : [];
   if (inserted.length > 0) return { created: true, firstForTenant: head !== undefined, leafIndex: null };
   const [existing] = await db
     .select({
@@ -75,7 +79,8 @@ export async function sequenceLeaves(db: Db, tenantId: string, max = 100_000): P
 }
 
 // postgres.js returns the rows as an array; PGlite as { rows }.
-function rowCount(result: unknown): number {
-  if (Array.isArray(result)) return result.length;
-  return ((result as { rows?: unknown[] }).rows ?? []).length;
+function rowsOf(result: unknown): unknown[] {
+  return Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
 }
+
+const rowCount = (result: unknown) => rowsOf(result).length;
