@@ -2,6 +2,7 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keyHint, loadAdminKey, type Session, SessionContext, storeAdminKey, useSession } from './auth';
+import { LedgerBanner } from './components/ledger-banner';
 import { EmptyState, PageHeader } from './components/ui';
 import { EndpointDetailPage } from './pages/endpoint-detail';
 import { EndpointsPage } from './pages/endpoints';
@@ -138,6 +139,7 @@ function Shell() {
           </ul>
         </nav>
         <main id="main" tabIndex={-1}>
+          <LedgerBanner />
           <Routes pathname={location.pathname} />
         </main>
       </div>
