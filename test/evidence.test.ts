@@ -53,7 +53,8 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    // A short audit interval, so the auditor workflow itself is seen reporting.
+    stack = await startStack({ env: { LEDGER_AUDIT_INTERVAL_SECONDS: '2' } });
     const t = await stack.newTenant();
     tenantId = t.tenantId;
     adminKey = t.adminKey;
@@ -248,6 +249,14 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
     expect(await run('reconcile', '--file', file)).toBe(2);
   });
 
+  it("the tenant's auditor workflow runs on its schedule and reports into ledger.status", async () => {
+    await expect
+      .poll(async () => (await api.ledger.status.query()).audit?.ok, { timeout: 30_000, interval: 500 })
+      .toBe(true);
+    const status = await api.ledger.status.query();
+    expect(status.audit?.checked_objects).toBeGreaterThan(0);
+  }, 40_000);
+
   it('the audit passes on an intact log, then reports every kind of tampering', async () => {
     for (const { ack } of sent)
       await expect
@@ -304,7 +313,8 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
 
     const status = await api.ledger.status.query();
     expect(status.audit).toMatchObject({ ok: false });
-    expect(status.audit?.problems.length).toBe(report.problems.length);
+    // (The auditor workflow may have run again since, with its own sample; it still fails.)
+    expect(status.audit?.problems.length).toBeGreaterThan(0);
     const entries = await db
       .select({ action: auditLog.action })
       .from(auditLog)
