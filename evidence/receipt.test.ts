@@ -5,6 +5,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runSigningKeyCli } from '../apps/cli/signing-key';
 import {
   formatCheckpoint,
   formatTlogProof,
@@ -103,6 +104,27 @@ describe('keyring', () => {
     expect(after.published[1]?.retired_at).toBeUndefined();
     expect(verifyReceipt(old, after.published)).toEqual({ ok: true });
     expect(verifyReceipt(old, openKeyring({ DATA_DIR: dir }).published)).toEqual({ ok: true });
+  });
+
+  it('scripts/signing-key lists and rotates the file keyring', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'keyring-'));
+    let out = '';
+    const run = (...argv: string[]) => runSigningKeyCli(argv, { DATA_DIR: dir }, (s) => (out += s));
+    expect(run('list')).toBe(0);
+    const before = JSON.parse(out.slice(0, out.lastIndexOf('}') + 1)).current as string;
+    out = '';
+    expect(run('rotate')).toBe(0);
+    const after = openKeyring({ DATA_DIR: dir });
+    expect(after.current.keyId).not.toBe(before);
+    expect(after.published.find((k) => k.key_id === before)?.retired_at).toEqual(expect.any(String));
+    expect(run('bogus')).toBe(2);
+    expect(
+      runSigningKeyCli(
+        ['rotate'],
+        { DATA_DIR: dir, SIGNING_KEY: Buffer.alloc(32).toString('base64') },
+        () => {},
+      ),
+    ).toBe(2);
   });
 
   it('SIGNING_KEY from env wins and is published', () => {
