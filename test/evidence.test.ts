@@ -8,7 +8,7 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/cli';
-import { attachments, auditLog, ledgerLeaves, messages } from '../db/schema';
+import { attachments, auditLog, endpointCadence, ledgerLeaves, messages } from '../db/schema';
 import { openNote, parseCheckpoint, parseTlogProof } from '../evidence/checkpoint';
 import { leafHash, verifyConsistency, verifyInclusion } from '../evidence/merkle';
 import { type Receipt, verifyReceipt } from '../evidence/receipt';
@@ -204,6 +204,43 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
         items: [{ external_id: 'x', sha256: 'nothex' }],
       }),
     ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+  });
+
+  it('flags an endpoint silent for longer than its expectSilenceAtMost', async () => {
+    const quiet = await api.endpoints.create.mutate({ name: 'quiet', authMode: 'bearer' });
+    expect(
+      await api.endpoints.setExpectedCadence.mutate({ id: endpoint.id, expectSilenceAtMost: '6h' }),
+    ).toEqual({
+      id: endpoint.id,
+      expectSilenceAtMostSeconds: 6 * 3600,
+    });
+    await api.endpoints.setExpectedCadence.mutate({ id: quiet.endpoint.id, expectSilenceAtMost: '90m' });
+    let silence = await api.endpoints.silence.query();
+    expect(silence.flagged).toBe(0);
+    expect(silence.items.find((i) => i.id === endpoint.id)?.lastReceivedAt).not.toBeNull();
+    // Two hours later (as far as the expectation knows), the quiet endpoint has still sent nothing.
+    await stack.database.db
+      .update(endpointCadence)
+      .set({ updatedAt: new Date(Date.now() - 2 * 3_600_000) })
+      .where(eq(endpointCadence.endpointId, quiet.endpoint.id));
+    silence = await api.endpoints.silence.query();
+    expect(silence.flagged).toBe(1);
+    expect(silence.items.find((i) => i.flagged)).toMatchObject({
+      id: quiet.endpoint.id,
+      lastReceivedAt: null,
+    });
+
+    for (const bad of ['5x', '30s', '0h', '999999d'])
+      await expect(
+        api.endpoints.setExpectedCadence.mutate({ id: quiet.endpoint.id, expectSilenceAtMost: bad }),
+      ).rejects.toMatchObject({ data: { code: 'BAD_REQUEST' } });
+    const other = adminClient(stack.baseUrl, (await stack.newTenant()).adminKey);
+    await expect(
+      other.endpoints.setExpectedCadence.mutate({ id: quiet.endpoint.id, expectSilenceAtMost: '1h' }),
+    ).rejects.toMatchObject({ data: { code: 'NOT_FOUND' } });
+    expect((await other.endpoints.silence.query()).items).toEqual([]);
+    await api.endpoints.setExpectedCadence.mutate({ id: quiet.endpoint.id, expectSilenceAtMost: null });
+    expect((await api.endpoints.silence.query()).flagged).toBe(0);
   });
 
   it('scripts/admin reconcile reads ids (and hashes) from a file', async () => {

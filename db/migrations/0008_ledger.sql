@@ -48,3 +48,11 @@ CREATE UNIQUE INDEX "ledger_checkpoints_tenant_size_uq" ON "ledger_checkpoints" 
 CREATE INDEX "ledger_leaves_pending_idx" ON "ledger_leaves" USING btree ("tenant_id","created_at") WHERE "ledger_leaves"."leaf_index" IS NULL;
 --> statement-breakpoint
 CREATE INDEX "ledger_audits_ok_idx" ON "ledger_audits" USING btree ("ok");
+--> statement-breakpoint
+CREATE TABLE "endpoint_cadence" (
+	"endpoint_id" uuid PRIMARY KEY NOT NULL,
+	"expect_silence_at_most_seconds" integer NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "endpoint_cadence" ADD CONSTRAINT "endpoint_cadence_endpoint_id_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."endpoints"("id") ON DELETE no action ON UPDATE no action;

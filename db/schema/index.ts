@@ -1,6 +1,7 @@
 export * from './admin-keys';
 export * from './attachments';
 export * from './audit-log';
+export * from './endpoint-cadence';
 export * from './endpoints';
 export * from './ledger-leaves';
 export * from './messages';
