@@ -27,7 +27,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
     },
 
     /** Seals everything in WORM (manifest last), then marks the message and its receipt archived. */
-    async seal(input: ArchiveMessageInput): Promise<{ manifestKey: string }> {
+    async seal(input: ArchiveMessageInput): Promise<{ manifestKey: string; manifestSha256: string }> {
       const { ctx, raw } = await loadMessageContext(db, worm, input);
       const sealed = await commitWorm(deps, ctx, raw);
       await markArchived(db, ctx, sealed.manifestKey);

@@ -14,7 +14,7 @@ export async function commitWorm(
   { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
   input: MessageContext,
   rawBytes: Buffer,
-): Promise<{ manifestKey: string }> {
+): Promise<{ manifestKey: string; manifestSha256: string }> {
   const until = retainUntil(input.receivedAt, input.retentionDays);
   const opts = { retainUntil: until };
 
@@ -84,5 +84,6 @@ export async function commitWorm(
     ...opts,
     contentType: 'application/json',
   });
-  return { manifestKey: put.key };
+  // The manifest's hash is the message's leaf in the tenant's transparency log.
+  return { manifestKey: put.key, manifestSha256: put.sha256 };
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import type { EvidenceDeps } from '../ledger/deps';
 import type { Logger } from '../lib/logger';
 import type { WormStore } from '../worm/store';
 import type { FetchPolicy } from './fetch';
@@ -13,4 +14,6 @@ export interface ActivityDeps {
   worm: WormStore;
   log: Logger;
   fetch: AttachmentFetchSettings;
+  /** Signing keyring and log settings (ledger/). */
+  evidence: EvidenceDeps;
 }

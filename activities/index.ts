@@ -4,11 +4,14 @@ import { createArchiveActivities } from './archive';
 import type { ActivityDeps } from './deps';
 import { withFailureMapping } from './failures';
 import { createFetchAttachmentActivities } from './fetch-attachment';
+import { createLedgerActivities } from './ledger';
 
 export function createActivities(deps: ActivityDeps) {
   const activities = {
     ...createArchiveActivities(deps),
     ...createFetchAttachmentActivities(deps),
+    ...createLedgerActivities(deps),
+    ...createLedgerActivities(deps),
   };
   return withFailureMapping(activities, deps.log);
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { startLedgerWorkflows } from '../ledger/start';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { clientInterceptors } from '../lib/temporal/client-interceptors';
@@ -82,11 +83,14 @@ const worker = await createArchiveWorker({
     worm: deps.worm,
     log: log.child({ component: 'worker' }),
     fetch: attachmentFetchSettings(config),
+    evidence: deps.evidence,
   },
   // Eager starts hand workflow tasks to this worker directly; they need free slots to land in.
   maxConcurrentWorkflowTaskExecutions: 200,
 });
 const workerRun = worker.run();
+// evidence: each tenant's log integrator and auditor (idempotent by workflow id).
+await startLedgerWorkflows(deps.temporal, deps.db, config.TEMPORAL_TASK_QUEUE, deps.evidence);
 
 const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);

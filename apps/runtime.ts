@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { AttachmentFetchSettings } from '../activities/deps';
 import { type Database, type Db, openDatabase } from '../db/client';
 import { backlogByTenant } from '../db/receipts';
+import { openEvidence } from '../ledger/deps';
 import type { Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
@@ -294,6 +295,7 @@ export async function openServerDeps(
     relay: pipeline.relay,
     backlog: pipeline.backlog,
     ...(config.REQUEST_LOG_ENABLED ? { requestLog: openRequestLog(config, log, database.db) } : {}),
+    evidence: openEvidence(config),
   };
   setMetricsEnabled(config.METRICS_ENABLED);
   const readiness = new Readiness(standardChecks(deps));

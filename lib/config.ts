@@ -173,6 +173,14 @@ const envSchema = z.object({
   REQUEST_LOG_MAX_ROWS: z.coerce.number().int().min(1000).default(1_000_000),
   REQUEST_LOG_ACCEPTED_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
   REQUEST_LOG_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  // Evidence (evidence/, ledger/): the Ed25519 key that signs receipts and checkpoints
+  // (base64 of a 32-byte seed; default: generated into DATA_DIR/signing-keys.json), and the audit.
+  SIGNING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 (`openssl rand -base64 32`)')
+    .optional(),
+  LEDGER_AUDIT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
+  LEDGER_AUDIT_SAMPLE: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   // Single sign-on for the web UI (OpenID Connect, authorization code + PKCE). Unset issuer: the

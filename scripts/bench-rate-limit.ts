@@ -23,6 +23,7 @@ import {
 } from '../apps/server/ingest/rate-limit';
 import type { AppRouter } from '../apps/server/trpc/root';
 import { openDatabase } from '../db/client';
+import { openEvidence } from '../ledger/deps';
 import { loadConfig } from '../lib/config';
 import { randomToken, SecretBox } from '../lib/crypto';
 import { createLogger } from '../lib/logger';
@@ -70,6 +71,7 @@ const deps: ServerDeps = {
   receipts: pipeline.receipts,
   relay: pipeline.relay,
   backlog: pipeline.backlog,
+  evidence: openEvidence(config),
 };
 const server = createHttpServer(deps);
 await listen(server, '127.0.0.1', port);

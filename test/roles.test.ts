@@ -38,6 +38,14 @@ const EXPECTED: Record<Permission, Role[]> = {
   'apiKeys.revoke': [A],
   'audit.list': [A, U],
   'requests.list': [A, U],
+  'messages.receipt': [A, R, U],
+  'messages.proof': [A, R, U],
+  'messages.reconcile': [A, U],
+  'ledger.checkpoint': [A, R, U],
+  'ledger.consistency': [A, R, U],
+  'ledger.status': [A, R, U],
+  'endpoints.setExpectedCadence': [A],
+  'endpoints.silence': [A],
   'requests.traffic': [A, U],
   'download.raw': [A, R, U],
   'download.attachment': [A, R, U],
@@ -160,7 +168,24 @@ describe('roles, scoped API keys and the access audit', () => {
         };
       case 'messages.get':
       case 'messages.verify':
+      case 'messages.receipt':
         return { id: messageId };
+      case 'messages.proof':
+        await sealedCheckpoint();
+        return { id: messageId };
+      case 'ledger.checkpoint':
+        await sealedCheckpoint();
+        return undefined;
+      case 'ledger.consistency':
+        await sealedCheckpoint();
+        return { from: 1, to: 1 };
+      case 'ledger.status':
+      case 'endpoints.silence':
+        return undefined;
+      case 'messages.reconcile':
+        return { endpointId, items: [{ external_id: 'not-sent' }] };
+      case 'endpoints.setExpectedCadence':
+        return { id: endpointId, expectSilenceAtMost: '6h' };
       case 'messages.list':
       case 'messages.counts':
       case 'audit.list':
@@ -180,6 +205,19 @@ describe('roles, scoped API keys and the access audit', () => {
         return { id: messageId };
       case 'download.attachment':
         return { id: messageId, ordinal: 0 };
+    }
+  }
+
+  /** Proofs and checkpoints need the tenant's log to have sealed one (its integrator runs every 10 s). */
+  async function sealedCheckpoint() {
+    for (let i = 0; ; i++) {
+      const ok = await admin.api.ledger.checkpoint.query().then(
+        (c) => c.tree_size >= 1,
+        () => false,
+      );
+      if (ok) return;
+      if (i > 120) throw new Error('no checkpoint sealed in time');
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 
@@ -224,7 +262,7 @@ describe('roles, scoped API keys and the access audit', () => {
         }
       }
     }
-    // 19 permissions × 3 roles, all exercised.
+    // Every permission × 3 roles, all exercised.
     expect(outcomes).toHaveLength(Object.keys(EXPECTED).length * ROLES.length);
     // A refused update really changed nothing: the name is the admin's.
     const ep = await admin.api.endpoints.get.query({ id: endpointId });

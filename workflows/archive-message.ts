@@ -35,7 +35,13 @@ const local = proxyLocalActivities<Activities>({
 });
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
 
-type StepName = 'prepare' | 'seal' | 'settleDuplicate' | 'markAttachmentFailed' | 'recordFailure';
+type StepName =
+  | 'prepare'
+  | 'seal'
+  | 'appendToLedger'
+  | 'settleDuplicate'
+  | 'markAttachmentFailed'
+  | 'recordFailure';
 
 async function step<K extends StepName>(
   name: K,
@@ -81,7 +87,9 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
       return { outcome: 'duplicate', messageId: input.messageId, conflict: prepared.conflict };
     }
     const failed = await fetchUrlAttachments(input, prepared.urlOrdinals);
-    const { manifestKey } = await step('seal', input);
+    const { manifestKey, manifestSha256 } = await step('seal', input);
+    // The sealed manifest's hash becomes the message's leaf in its tenant's transparency log.
+    await step('appendToLedger', input, { manifestKey, manifestSha256 });
     // One upsert at the end: each one is a history event and a visibility write on the Temporal
     // server, the bottleneck of the whole pipeline. Runs still in flight show 'received' (set at
     // start); the messages row has the fine-grained status.

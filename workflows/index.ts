@@ -1,1 +1,2 @@
 export { archiveMessage } from './archive-message';
+export { ledgerAuditor, ledgerIntegrator } from './ledger';

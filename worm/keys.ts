@@ -52,3 +52,5 @@ export function validatePutOptions(opts: WormPutOptions): void {
     throw new WormError('maxBytes must be a non-negative integer');
   }
 }
+export const ledgerCheckpointKey = (tenantId: string, treeSize: number) =>
+  `tenants/${tenantId}/ledger/checkpoints/${treeSize}`;

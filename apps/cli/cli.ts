@@ -6,6 +6,7 @@ import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './comm
 import { endpointCommands } from './commands/endpoints';
 import { keyCommands } from './commands/keys';
 import { messageCommands } from './commands/messages';
+import { reconcileCommands } from './commands/reconcile';
 import { requestCommands } from './commands/requests';
 import { createAdminClient, resolveAdminKey, resolveApiUrl } from './connection';
 import { describeFailure, SetupError, UsageError } from './errors';
@@ -17,7 +18,13 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-const COMMANDS: Command[] = [...endpointCommands, ...messageCommands, ...keyCommands, ...requestCommands];
+const COMMANDS: Command[] = [
+  ...endpointCommands,
+  ...messageCommands,
+  ...keyCommands,
+  ...requestCommands,
+  ...reconcileCommands,
+];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
 export const USAGE = `Usage: scripts/admin <command> [options]
@@ -71,6 +78,12 @@ Requests (what the archive answered producers, and why):
                 [--limit N] [--cursor C]
                           The request log, newest first: refusals with their precise
                           reason, masked headers, body size and SHA-256 (default 50)
+
+Evidence:
+  reconcile --endpoint ID --file FILE [--since ISO --until ISO]
+                          Check the producer's list (one external id, or "id sha256", a line)
+                          against the archive: missing, mismatched and, with a window on
+                          received time, unexpected (archived but not listed) ids
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or
@@ -177,6 +190,9 @@ function parseCommandLine(argv: string[]): Parsed {
   if (values.help || group === 'help' || sub === 'help') return { kind: 'help' };
   if (group === undefined) throw new UsageError('missing command');
   if (!GROUPS.includes(group)) throw new UsageError(`unknown command: ${group}`);
+  // One-word commands (reconcile) take every other positional as an argument.
+  const standalone = COMMANDS.find((c) => c.name === group);
+  if (standalone) return checked(standalone, sub === undefined ? [] : [sub, ...rest], values);
   const subcommands = COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name.split(' ')[1]);
   if (sub === undefined) {
     throw new UsageError(`${group}: missing subcommand (one of: ${subcommands.join(', ')})`);
@@ -185,6 +201,10 @@ function parseCommandLine(argv: string[]): Parsed {
   if (!command) {
     throw new UsageError(`unknown command: ${group} ${sub} (${group} takes: ${subcommands.join(', ')})`);
   }
+  return checked(command, rest, values);
+}
+
+function checked(command: Command, rest: string[], values: OptionValues): Parsed {
   if (rest.length < command.args.length) {
     throw new UsageError(`${command.name}: missing <${command.args[rest.length]}>`);
   }

@@ -36,6 +36,8 @@ export const OPTIONS = {
   expires: { type: 'string' },
   // requests list.
   code: { type: 'string' },
+  // reconcile.
+  file: { type: 'string' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -70,6 +72,7 @@ export interface OptionValues {
   role?: string;
   expires?: string;
   code?: string;
+  file?: string;
 }
 
 export interface CommandContext {

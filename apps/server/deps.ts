@@ -2,6 +2,7 @@
 // (no module-level singletons, so tests build their own with real components).
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
+import type { EvidenceDeps } from '../../ledger/deps';
 import type { Config } from '../../lib/config';
 import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
@@ -27,4 +28,6 @@ export interface ServerDeps {
   backlog: Backlog;
   /** Where ingest answers are recorded (unset: not recorded, e.g. a bare test server). */
   requestLog?: RequestLogWriter;
+  /** Receipt signing and the transparency log (ledger/). */
+  evidence: EvidenceDeps;
 }

@@ -1,6 +1,9 @@
 // The worker as its own process (production, scale-out): connects to TEMPORAL_ADDRESS and
 // DATABASE_URL. PGlite is single-process, so this entry needs a real PostgreSQL.
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { openEvidence } from '../../ledger/deps';
+import { startLedgerWorkflows } from '../../ledger/start';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
@@ -22,19 +25,33 @@ const { temporalAddress } = requireProductionSettings(config, 'worker');
 
 const database = openConfiguredDatabase(config);
 const connection = await NativeConnection.connect({ address: temporalAddress });
+const evidence = openEvidence(config);
 const worker = await createArchiveWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: { db: database.db, worm: await openWormStore(config), log, fetch: attachmentFetchSettings(config) },
+  deps: {
+    db: database.db,
+    worm: await openWormStore(config),
+    log,
+    fetch: attachmentFetchSettings(config),
+    evidence,
+  },
 });
 // A worker has no HTTP server of its own: its /metrics is only on METRICS_PORT.
 const closeMetrics = await startMetricsListener(config, log);
+// evidence: each tenant's log integrator and auditor (idempotent by workflow id).
+const client = new Client({
+  connection: await Connection.connect({ address: temporalAddress }),
+  namespace: config.TEMPORAL_NAMESPACE,
+});
+await startLedgerWorkflows(client, database.db, config.TEMPORAL_TASK_QUEUE, evidence);
 onShutdown(log, async () => {
   await closeMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();
 });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
 await worker.run();
+await client.connection.close();
 await connection.close();
 await database.close();

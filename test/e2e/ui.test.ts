@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKeys, endpoints } from '../../db/schema';
+import { adminKeys, endpoints, ledgerAudits } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { type Stack, startStack } from '../helpers/stack';
 import { type Ack, postHmac, samplePayload, sign } from '../helpers/webhooks';
@@ -489,6 +489,32 @@ describe('the admin UI in a browser', () => {
     expect(new URL(page.url()).pathname).toBe('/endpoints');
     await page.getByRole('heading', { name: 'No inbound endpoints yet' }).waitFor();
     expect((await postHmac(endpointUrl, secondSecret, samplePayload())).status).toBe(404);
+  });
+
+  it('shows the integrity banner on every page while the last ledger audit failed', async () => {
+    const [key] = await stack.deps.db
+      .select({ tenantId: adminKeys.tenantId })
+      .from(adminKeys)
+      .where(eq(adminKeys.keyHash, sha256Hex(adminKey)));
+    const failed = {
+      tenantId: key!.tenantId,
+      ranAt: new Date(),
+      ok: false,
+      treeSize: 1,
+      checkedObjects: 3,
+      problems: [{ kind: 'object_missing' as const, detail: 'sealed object missing' }],
+    };
+    await stack.deps.db
+      .insert(ledgerAudits)
+      .values(failed)
+      .onConflictDoUpdate({ target: ledgerAudits.tenantId, set: failed });
+    await page.reload();
+    const banner = page.getByRole('alert').filter({ hasText: 'Integrity audit failed' });
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('1 sealed objects missing');
+    await nav('Inbound endpoints').click();
+    await banner.waitFor();
+    await shot('10b-integrity-banner');
   });
 
   it('returns to sign-in with a message when the key stops working (401), and signs out', async () => {

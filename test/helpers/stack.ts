@@ -22,6 +22,7 @@ import type { ServerDeps } from '../../apps/server/deps';
 import { createHttpServer } from '../../apps/server/http/server';
 import { createArchiveWorker } from '../../apps/worker/worker';
 import { type Database, openDatabase } from '../../db/client';
+import { openEvidence } from '../../ledger/deps';
 import { loadConfig } from '../../lib/config';
 import { randomToken, SecretBox } from '../../lib/crypto';
 import { createLogger } from '../../lib/logger';
@@ -114,6 +115,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     relay: pipeline.relay,
     backlog: pipeline.backlog,
     requestLog: openRequestLog(config, log, database.db),
+    evidence: openEvidence(config),
   };
   await pipeline.start();
 
@@ -140,7 +142,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         connection: workerConnection,
         namespace,
         taskQueue,
-        deps: { db: database.db, worm: deps.worm, log, fetch: attachmentFetchSettings(config) },
+        deps: {
+          db: database.db,
+          worm: deps.worm,
+          log,
+          fetch: attachmentFetchSettings(config),
+          evidence: deps.evidence,
+        },
         workflowBundlePath: inject('workflowBundlePath'),
       });
       workerRun = worker.run();

@@ -27,6 +27,16 @@ export const PERMISSIONS = {
   'messages.search': READERS,
   'messages.verify': READERS,
   'messages.setLegalHold': REVIEWERS,
+  // Evidence: receipts, proofs and checkpoints are for anyone who may read the message;
+  // reconciling a producer's list is the completeness check admins and auditors run.
+  'messages.receipt': READERS,
+  'messages.proof': READERS,
+  'messages.reconcile': AUDITORS,
+  'ledger.checkpoint': READERS,
+  'ledger.consistency': READERS,
+  'ledger.status': READERS,
+  'endpoints.setExpectedCadence': ADMIN,
+  'endpoints.silence': ADMIN,
   'apiKeys.create': ADMIN,
   'apiKeys.list': ADMIN,
   'apiKeys.revoke': ADMIN,

@@ -4,6 +4,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createWebUiHandler } from '../../web/serve';
 import { AUTH_PREFIX, createAuthHandler } from '../auth/http';
 import type { ServerDeps } from '../deps';
+import { createKeysHandler, KEYS_PATH } from '../evidence/keys-route';
 import { createIngestHandler, INGEST_PREFIX } from '../ingest/handler';
 import { createHttpContextFactory } from '../trpc/context';
 import { appRouter } from '../trpc/root';
@@ -54,6 +55,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
   const bodyPace = bodyPaceFrom(deps.config);
   const readiness = opts.readiness ?? new Readiness(standardChecks(deps));
   const metricsHandler = createMetricsHandler(deps);
+  const keys = createKeysHandler(deps.evidence);
 
   const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000 }, (req, res) => {
     attachBodyPace(req, bodyPace);
@@ -90,6 +92,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
     }
     if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
     if (pathname.startsWith(AUTH_PREFIX)) return auth(req, res);
+    if (pathname === KEYS_PATH) return keys(req, res); // evidence: public signing keys
     // Everything else that is not an API path is the admin UI (static files, SPA fallback).
     if (!isApiPath(pathname) && (await web(req, res))) return;
     sendError(res, new HttpError('not_found', 'no such route'));

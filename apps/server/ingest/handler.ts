@@ -9,6 +9,7 @@ import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
+import { createReceiptSigner } from '../evidence/receipt';
 import { HttpError, sendError, sendJson } from '../http/respond';
 import { type AdmitDeps, admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
@@ -144,6 +145,7 @@ export function createIngestHandler(deps: ServerDeps) {
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
     relayGraceMs: config.RELAY_GRACE_MS,
   };
+  const signIngestReceipt = createReceiptSigner(deps.evidence);
   const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 
   return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
@@ -198,6 +200,15 @@ export function createIngestHandler(deps: ServerDeps) {
         message_id: result.messageId,
         external_id: externalId,
         workflow_id: result.workflowId,
+        // Signed evidence of receipt; a duplicate's is the original's (its time, its hash).
+        receipt: signIngestReceipt({
+          messageId: result.messageId,
+          externalId,
+          endpointId: endpoint.id,
+          tenantId: endpoint.tenantId,
+          rawSha256: result.receipt.rawSha256,
+          receivedAt: result.receipt.receivedAt,
+        }),
       });
       log.info(
         { requestId, endpointId, status: 200, outcome: result.status, ms: elapsed(started) },

@@ -16,6 +16,7 @@ import {
   takeAuthError,
   useSession,
 } from './auth';
+import { LedgerBanner } from './components/ledger-banner';
 import { EmptyState, Loading, PageHeader } from './components/ui';
 import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
@@ -246,6 +247,7 @@ function Shell() {
           </ul>
         </nav>
         <main id="main" tabIndex={-1}>
+          <LedgerBanner />
           <Routes pathname={location.pathname} role={session.role} />
         </main>
       </div>

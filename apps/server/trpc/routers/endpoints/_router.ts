@@ -1,4 +1,6 @@
 import { router, tenantProcedure } from '../../trpc';
+import { setCadenceHandler, silenceHandler } from './cadence.handler';
+import { ZSetCadenceInput } from './cadence.schema';
 import { createEndpointHandler } from './create.handler';
 import { ZCreateEndpointInput } from './create.schema';
 import { deleteEndpointHandler } from './delete.handler';
@@ -17,4 +19,7 @@ export const endpointsRouter = router({
   update: tenantProcedure.input(ZUpdateEndpointInput).mutation(updateEndpointHandler),
   rotateSecret: tenantProcedure.input(ZRotateSecretInput).mutation(rotateSecretHandler),
   delete: tenantProcedure.input(ZEndpointIdInput).mutation(deleteEndpointHandler),
+  // evidence: expected cadence (expectSilenceAtMost) and which endpoints are silent too long.
+  setExpectedCadence: tenantProcedure.input(ZSetCadenceInput).mutation(setCadenceHandler),
+  silence: tenantProcedure.query(silenceHandler),
 });

@@ -7,6 +7,10 @@ import { setLegalHoldHandler } from './legal-hold.handler';
 import { ZSetLegalHoldInput } from './legal-hold.schema';
 import { listMessagesHandler } from './list.handler';
 import { ZListMessagesInput } from './list.schema';
+import { messageProofHandler } from './proof.handler';
+import { messageReceiptHandler } from './receipt.handler';
+import { reconcileHandler } from './reconcile.handler';
+import { ZReconcileInput } from './reconcile.schema';
 import { searchMessagesHandler } from './search.handler';
 import { ZSearchMessagesInput } from './search.schema';
 import { verifyMessageHandler } from './verify.handler';
@@ -19,4 +23,8 @@ export const messagesRouter = router({
   search: tenantProcedure.input(ZSearchMessagesInput).query(searchMessagesHandler),
   verify: tenantProcedure.input(ZVerifyMessageInput).mutation(verifyMessageHandler),
   setLegalHold: tenantProcedure.input(ZSetLegalHoldInput).mutation(setLegalHoldHandler),
+  // evidence: signed receipt, inclusion proof, reconciliation against the producer's list.
+  receipt: tenantProcedure.input(ZMessageIdInput).query(messageReceiptHandler),
+  proof: tenantProcedure.input(ZMessageIdInput).query(messageProofHandler),
+  reconcile: tenantProcedure.input(ZReconcileInput).mutation(reconcileHandler),
 });

@@ -1,0 +1,305 @@
+// The ledger audit: rebuilds a tenant's tree from the rows, checks it against the sealed
+// checkpoints, and re-verifies a rolling sample of WORM objects against their manifests. It only
+// reports (audit log, ledger_audits, ledger.status, the UI banner); it never repairs anything.
+import { createHash } from 'node:crypto';
+import { and, asc, desc, eq, isNull, lt } from 'drizzle-orm';
+import { audit } from '../db/audit';
+import type { Db } from '../db/client';
+import { type LedgerProblem, ledgerAudits, ledgerCheckpoints, ledgerLeaves, messages } from '../db/schema';
+import { openNote, parseCheckpoint } from '../evidence/checkpoint';
+import { fromBase64 } from '../evidence/hex';
+import { CompactRange } from '../evidence/merkle';
+import type { WormStore } from '../worm/store';
+import { type EvidenceDeps, logOrigin } from './deps';
+import { readAll } from './integrate';
+import { headSize, leafHashOf } from './tree';
+
+export interface AuditDeps {
+  db: Db;
+  worm: WormStore;
+  evidence: EvidenceDeps;
+}
+
+export interface AuditOptions {
+  /** Leaves whose WORM objects are re-read this run (rolling over runs); Infinity = all. */
+  sample?: number;
+  /** How many of the newest sealed checkpoints are re-read from WORM. */
+  sealedCheckpoints?: number;
+  /** An archived message younger than this may not have its leaf yet (the workflow's next step). */
+  graceMs?: number;
+  now?: Date;
+}
+
+export interface AuditReport {
+  tenantId: string;
+  ok: boolean;
+  treeSize: number;
+  checkedObjects: number;
+  problems: LedgerProblem[];
+}
+
+const MAX_REPORTED = 1000;
+
+export async function auditTenant(
+  deps: AuditDeps,
+  tenantId: string,
+  opts: AuditOptions = {},
+): Promise<AuditReport> {
+  const { db } = deps;
+  const now = opts.now ?? new Date();
+  const problems: LedgerProblem[] = [];
+  const report = (p: LedgerProblem) => problems.length < MAX_REPORTED && problems.push(p);
+
+  const all = await db
+    .select({
+      leafIndex: ledgerLeaves.leafIndex,
+      messageId: ledgerLeaves.messageId,
+      manifestSha256: ledgerLeaves.manifestSha256,
+      manifestKey: ledgerLeaves.manifestKey,
+      msgId: messages.id,
+      msgManifestKey: messages.manifestKey,
+      msgTenant: messages.tenantId,
+    })
+    .from(ledgerLeaves)
+    .leftJoin(messages, eq(messages.id, ledgerLeaves.messageId))
+    .where(eq(ledgerLeaves.tenantId, tenantId))
+    .orderBy(asc(ledgerLeaves.leafIndex));
+  // Leaves the integrator has not sequenced yet (at most about a second old) are not in the tree.
+  const leaves = all.flatMap((l) => (l.leafIndex === null ? [] : [{ ...l, leafIndex: l.leafIndex }]));
+  const checkpoints = await db
+    .select()
+    .from(ledgerCheckpoints)
+    .where(eq(ledgerCheckpoints.tenantId, tenantId))
+    .orderBy(asc(ledgerCheckpoints.treeSize));
+  const size = await headSize(db, tenantId);
+
+  // 1. The rows against themselves: dense indexes, each leaf's message present and unchanged.
+  let expected = 0;
+  for (const leaf of leaves) {
+    for (; expected < leaf.leafIndex; expected++)
+      report({
+        kind: 'leaf_missing',
+        leafIndex: expected,
+        detail: `leaf ${expected} is gone from the database`,
+      });
+    expected = leaf.leafIndex + 1;
+    if (!leaf.msgId || leaf.msgTenant !== tenantId)
+      report({
+        kind: 'message_row_missing',
+        messageId: leaf.messageId,
+        leafIndex: leaf.leafIndex,
+        detail: 'logged message has no row',
+      });
+    else if (leaf.msgManifestKey !== leaf.manifestKey)
+      report({
+        kind: 'message_altered',
+        messageId: leaf.messageId,
+        leafIndex: leaf.leafIndex,
+        detail: 'manifest key differs from the logged one',
+      });
+  }
+  for (; expected < size; expected++)
+    report({
+      kind: 'leaf_missing',
+      leafIndex: expected,
+      detail: `leaf ${expected} is gone from the database`,
+    });
+
+  // 2. Archived messages the log never saw: an inserted (forged) row, or a lost append.
+  const unlogged = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .leftJoin(ledgerLeaves, eq(ledgerLeaves.messageId, messages.id))
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.status, 'archived'),
+        isNull(ledgerLeaves.messageId),
+        lt(messages.updatedAt, new Date(now.getTime() - (opts.graceMs ?? 60_000))),
+      ),
+    )
+    .limit(MAX_REPORTED);
+  for (const m of unlogged)
+    report({ kind: 'unlogged_message', messageId: m.id, detail: 'archived message is not in the log' });
+
+  // 3. The tree rebuilt from the rows against every checkpoint; the newest sealed ones re-read from WORM.
+  const range = new CompactRange();
+  const rootAt = new Map<number, string>();
+  const sizes = new Set(checkpoints.map((c) => c.treeSize));
+  if (sizes.has(0)) rootAt.set(0, range.root().toString('hex'));
+  for (const leaf of leaves) {
+    range.append(leafHashOf(leaf.manifestSha256));
+    if (sizes.has(range.size)) rootAt.set(range.size, range.root().toString('hex'));
+  }
+  for (const c of checkpoints) {
+    const rebuilt = rootAt.get(c.treeSize);
+    if (rebuilt !== c.rootHash)
+      report({
+        kind: 'checkpoint_mismatch',
+        treeSize: c.treeSize,
+        detail: 'the rows no longer hash to this checkpoint',
+      });
+  }
+  const origin = logOrigin(deps.evidence.logHost, tenantId);
+  const verifiers = deps.evidence.keyring.published.map((k) => ({
+    name: origin,
+    publicKey: fromBase64(k.public_key),
+  }));
+  for (const c of checkpoints.slice(-(opts.sealedCheckpoints ?? 20))) {
+    let sealed: string;
+    try {
+      sealed = await readAll(await deps.worm.get(c.wormKey));
+    } catch {
+      report({
+        kind: 'checkpoint_unsealed',
+        treeSize: c.treeSize,
+        key: c.wormKey,
+        detail: 'sealed checkpoint object missing',
+      });
+      continue;
+    }
+    try {
+      const cp = parseCheckpoint(openNote(sealed, verifiers).body);
+      const rebuilt = rootAt.get(cp.size);
+      if (cp.size !== c.treeSize || rebuilt !== cp.rootHash.toString('hex') || sealed !== c.note)
+        report({
+          kind: 'checkpoint_mismatch',
+          treeSize: c.treeSize,
+          key: c.wormKey,
+          detail: 'sealed checkpoint disagrees with the rows',
+        });
+    } catch {
+      report({
+        kind: 'checkpoint_mismatch',
+        treeSize: c.treeSize,
+        key: c.wormKey,
+        detail: 'sealed checkpoint does not verify',
+      });
+    }
+  }
+
+  // 4. A rolling sample of objects: manifest bytes = leaf; raw body and record = manifest.
+  const [prev] = await db.select().from(ledgerAudits).where(eq(ledgerAudits.tenantId, tenantId));
+  const sample = Math.min(opts.sample ?? deps.evidence.auditSample, leaves.length);
+  const start = leaves.length > 0 ? (prev?.sampleCursor ?? 0) % leaves.length : 0;
+  let checkedObjects = 0;
+  for (let k = 0; k < sample; k++) {
+    const leaf = leaves[(start + k) % leaves.length] as (typeof leaves)[number];
+    checkedObjects += await checkMessageObjects(deps, tenantId, leaf, report);
+  }
+
+  const ok = problems.length === 0;
+  const row = {
+    tenantId,
+    ranAt: now,
+    ok,
+    treeSize: size,
+    checkedObjects,
+    problems,
+    sampleCursor: leaves.length > 0 ? (start + sample) % leaves.length : 0,
+  };
+  await db.insert(ledgerAudits).values(row).onConflictDoUpdate({ target: ledgerAudits.tenantId, set: row });
+  await audit(db, {
+    tenantId,
+    actor: 'worker',
+    action: ok ? 'ledger.audit_passed' : 'ledger.audit_failed',
+    targetType: 'ledger',
+    targetId: tenantId,
+    details: {
+      treeSize: size,
+      checkedObjects,
+      problems: problems.slice(0, 50),
+      problemCount: problems.length,
+    },
+  });
+  return { tenantId, ok, treeSize: size, checkedObjects, problems };
+}
+
+type Leaf = { leafIndex: number; messageId: string; manifestSha256: string; manifestKey: string };
+
+async function checkMessageObjects(
+  deps: AuditDeps,
+  tenantId: string,
+  leaf: Leaf,
+  report: (p: LedgerProblem) => void,
+): Promise<number> {
+  const at = { messageId: leaf.messageId, leafIndex: leaf.leafIndex };
+  const manifestBytes = await readObject(deps.worm, leaf.manifestKey);
+  if (!manifestBytes) {
+    report({ kind: 'object_missing', ...at, key: leaf.manifestKey, detail: 'manifest object missing' });
+    return 1;
+  }
+  if (sha256(manifestBytes) !== leaf.manifestSha256) {
+    report({
+      kind: 'object_altered',
+      ...at,
+      key: leaf.manifestKey,
+      detail: 'manifest bytes differ from the leaf',
+    });
+    return 1;
+  }
+  const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
+    message_id: string;
+    external_id: string;
+    tenant_id: string;
+    endpoint: { id: string };
+    raw_body: { key: string; sha256: string };
+    record: { key: string; sha256: string };
+  };
+  const [msg] = await deps.db
+    .select({
+      id: messages.id,
+      tenantId: messages.tenantId,
+      endpointId: messages.endpointId,
+      externalId: messages.externalId,
+      rawSha256: messages.rawSha256,
+    })
+    .from(messages)
+    .where(eq(messages.id, leaf.messageId));
+  if (
+    msg &&
+    (msg.rawSha256 !== manifest.raw_body.sha256 ||
+      msg.externalId !== manifest.external_id ||
+      msg.endpointId !== manifest.endpoint.id ||
+      msg.tenantId !== tenantId)
+  )
+    report({ kind: 'message_altered', ...at, detail: 'message row differs from its sealed manifest' });
+  let checked = 1;
+  for (const obj of [manifest.raw_body, manifest.record]) {
+    checked++;
+    const bytes = await readObject(deps.worm, obj.key);
+    if (!bytes) report({ kind: 'object_missing', ...at, key: obj.key, detail: 'sealed object missing' });
+    else if (sha256(bytes) !== obj.sha256)
+      report({
+        kind: 'object_altered',
+        ...at,
+        key: obj.key,
+        detail: 'sealed object differs from its manifest',
+      });
+  }
+  return checked;
+}
+
+async function readObject(worm: WormStore, key: string): Promise<Buffer | null> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await worm.get(key)) chunks.push(Buffer.from(c as Buffer));
+    return Buffer.concat(chunks);
+  } catch (err) {
+    if ((err as Error).name === 'WormNotFoundError') return null;
+    if ((err as Error).name === 'WormIntegrityError') return Buffer.alloc(0);
+    throw err;
+  }
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The latest audit of a tenant, or null before the first run. */
+export async function latestAudit(db: Db, tenantId: string) {
+  const [row] = await db
+    .select()
+    .from(ledgerAudits)
+    .where(eq(ledgerAudits.tenantId, tenantId))
+    .orderBy(desc(ledgerAudits.ranAt));
+  return row ?? null;
+}
