@@ -136,7 +136,10 @@ describe('URL attachments', () => {
       .where(and(eq(auditLog.targetId, ack.message_id), eq(auditLog.action, 'attachment.fetch_failed')));
     expect(audits.map((a) => (a.details as { ordinal: number }).ordinal).sort()).toEqual([3, 4, 5, 6]);
 
-    const run = await stack.deps.temporal.workflow.getHandle(ack.workflow_id).describe();
+    // The run's search attributes are set as it finishes (after the ledger step), not at archived.
+    const handle = stack.deps.temporal.workflow.getHandle(ack.workflow_id);
+    await handle.result();
+    const run = await handle.describe();
     expect(run.typedSearchAttributes.get(SA_ATTACHMENTS)).toBe('fetch_failed');
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../../db/schema';
+import { ingestReceipts, messages } from '../../db/schema';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
 import { type Ack, postBearer } from '../helpers/webhooks';
@@ -97,6 +97,23 @@ describe('escaped fields and stuck counts in the UI', () => {
       requestId: randomUUID(),
       workflowId: `archive-${id}`,
       status: 'stored',
+    });
+    // Stuck is counted on receipts: the one the ack wrote for it, started but never finished.
+    await stack.database.db.insert(ingestReceipts).values({
+      id,
+      tenantId,
+      endpointId: endpoint.id,
+      externalId: `stuck-${id}`,
+      receivedAt: new Date(Date.now() - 10 * 60_000),
+      rawSha256: '0'.repeat(64),
+      rawSize: 2,
+      authMode: 'bearer',
+      requestId: randomUUID(),
+      retentionDays: 1,
+      workflowId: `archive-${id}`,
+      state: 'started',
+      // Out of every relay's way: it stands for a run that keeps retrying.
+      nextRelayAt: new Date(Date.now() + 24 * 3600_000),
     });
     await page.goto(`/endpoints/${endpoint.id}`);
     const stuck = page.getByTestId('count-stuck');
