@@ -2,6 +2,7 @@
 // IPv4-mapped IPv6 (::ffff:1.2.3.4) is treated as the IPv4 address it carries.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { ENDPOINT_LIMITS } from './limits';
 
 type Addr = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -36,8 +37,8 @@ export function canonicalCidr(input: string): string | null {
 }
 
 export const ipAllowlistSchema = z
-  .array(z.string().max(64))
-  .max(100)
+  .array(z.string().max(ENDPOINT_LIMITS.ipAllowlistEntryLength))
+  .max(ENDPOINT_LIMITS.ipAllowlistEntries)
   .transform((list, ctx) => {
     const out: string[] = [];
     list.forEach((entry, i) => {

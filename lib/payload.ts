@@ -7,7 +7,7 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const MAX_EXTERNAL_ID_LENGTH = 512;
 export const MAX_JSON_DEPTH = 64;
 
-const participant = z.looseObject({
+export const participantSchema = z.looseObject({
   identifier: z.string().min(1).max(2048),
   display_name: z.string().max(2048).optional(),
 });
@@ -47,14 +47,19 @@ export const payloadSchema = z.looseObject({
     .max(MAX_EXTERNAL_ID_LENGTH)
     .refine((s) => !isUnstorable(s), 'must not contain NUL or unpaired surrogates'),
   occurred_at: z.iso.datetime({ offset: true }),
-  from: participant,
-  to: z.array(participant).max(10_000),
+  from: participantSchema,
+  to: z.array(participantSchema).max(10_000),
   body: z.string(),
   // The contract's minimum payload shows `"attachments": []`; absent means none.
   attachments: z.array(attachmentSchema).max(1000).default([]),
 });
 
 export type Payload = z.output<typeof payloadSchema>;
+/**
+ * Who sent or received a message: the one shape for rows, mappings and views. The schema lets a
+ * producer add fields (kept as sent); the named ones are what the archive reads.
+ */
+export type Participant = Pick<z.output<typeof participantSchema>, 'identifier' | 'display_name'>;
 export type AttachmentSpec = z.output<typeof attachmentSchema>;
 
 export interface PayloadIssue {

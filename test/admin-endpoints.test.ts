@@ -5,7 +5,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminKeys, auditLog, endpoints, messages } from '../db/schema';
+import { type AuthMode, adminKeys, auditLog, endpoints, messages } from '../db/schema';
 import { randomToken, sha256Hex } from '../lib/crypto';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient, trpcError } from './helpers/trpc-client';
@@ -113,7 +113,7 @@ describe.each(['postgres', 'pglite'] as const)('admin API on %s', (dbKind) => {
 
   async function createEndpoint(
     t: TestTenant,
-    input: { name: string; authMode: 'bearer' | 'hmac'; ipAllowlist?: string[] },
+    input: { name: string; authMode: AuthMode; ipAllowlist?: string[] },
   ) {
     const created = await t.api.endpoints.create.mutate(input);
     const token = tokenOf(created.endpoint.url);

@@ -14,9 +14,9 @@ import { appendLeaf } from '../ledger/append';
 import { auditTenant } from '../ledger/audit';
 import type { EvidenceDeps } from '../ledger/deps';
 import { integrateIfDue } from '../ledger/integrate';
-import { type SeaweedFs, startSeaweedFs } from '../lib/s3/seaweedfs';
 import { manifestKey, messageRecordKey, rawBodyKey } from '../worm/keys';
 import { S3WormStore } from '../worm/s3-store';
+import { type SeaweedFs, startSeaweedFs } from './helpers/seaweedfs';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

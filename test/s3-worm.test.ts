@@ -19,7 +19,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SeaweedFs, startSeaweedFs } from '../lib/s3/seaweedfs';
 import { S3WormStore } from '../worm/s3-store';
 import {
   WormConflictError,
@@ -29,6 +28,7 @@ import {
   WormRetentionError,
   WormTooLargeError,
 } from '../worm/store';
+import { type SeaweedFs, startSeaweedFs } from './helpers/seaweedfs';
 
 const CONTENT_TYPE = 'application/x-worm-test';
 

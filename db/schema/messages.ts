@@ -13,16 +13,14 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Participant } from '../../lib/payload';
 import { endpoints } from './endpoints';
 import { tenants } from './tenants';
 
 export const messageStatusEnum = pgEnum('message_status', ['received', 'stored', 'archived', 'failed']);
 export type MessageStatus = (typeof messageStatusEnum.enumValues)[number];
 
-export interface Participant {
-  identifier: string;
-  display_name?: string | undefined;
-}
+export type { Participant };
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 

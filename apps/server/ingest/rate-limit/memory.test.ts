@@ -3,9 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../../../lib/logger';
+import {
+  lagMeter,
+  limiterScenarios,
+  silentLog,
+  timedAcquire,
+  waited,
+} from '../../../../test/helpers/rate-limit-scenarios';
 import { createRateLimiter } from './index';
 import { createMemoryRateLimiter } from './memory';
-import { lagMeter, limiterScenarios, silentLog, timedAcquire, waited } from './scenarios';
 
 limiterScenarios('memory', (opts) => createRateLimiter({ ...opts, log: silentLog }));
 

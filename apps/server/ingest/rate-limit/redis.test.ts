@@ -6,8 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test/helpers/ports';
+import {
+  admitted,
+  drive,
+  lagMeter,
+  limiterScenarios,
+  timedAcquire,
+  waited,
+} from '../../../../test/helpers/rate-limit-scenarios';
 import { createRateLimiter, type RateLimiter, type RateLimiterOptions, rateLimitKeys } from './index';
-import { admitted, drive, lagMeter, limiterScenarios, timedAcquire, waited } from './scenarios';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = new Redis(REDIS_URL);

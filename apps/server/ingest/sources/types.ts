@@ -1,6 +1,7 @@
 // The one interface every SaaS source preset implements: verify a delivery's signature, and say
 // how its headers and body become the archive's message (the defaults a `mapping` can override).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Participant } from '../../../../lib/payload';
 import type { SourceConfig, SourceKind } from '../../../../lib/sources/config';
 import type { DecodedBody } from './body';
 
@@ -15,10 +16,7 @@ export interface VerifyRequest {
   now: Date;
 }
 
-export interface Participant {
-  identifier: string;
-  display_name?: string;
-}
+export type { Participant };
 
 export interface Delivery {
   headers: IncomingHttpHeaders;

@@ -1,9 +1,10 @@
 // Client-side IP allowlist validation, for feedback while typing. The server (lib/cidr.ts) is
 // the authority; this is deliberately a little stricter (plain dotted-quad IPv4 only, no zone
 // ids) so that what passes here is accepted there.
+import { ENDPOINT_LIMITS } from '../../../../lib/limits';
 
-export const MAX_ALLOWLIST_ENTRIES = 100;
-export const MAX_ENTRY_LENGTH = 64;
+export const MAX_ALLOWLIST_ENTRIES = ENDPOINT_LIMITS.ipAllowlistEntries;
+export const MAX_ENTRY_LENGTH = ENDPOINT_LIMITS.ipAllowlistEntryLength;
 
 export type CidrCheck =
   | { ok: true; family: 4 | 6; canonicalHint?: string; note?: string }

@@ -1,6 +1,7 @@
 // One endpoint: connection details, settings, enable/disable, rotate, delete, producer examples.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { ENDPOINT_LIMITS } from '../../../../lib/limits';
 import { SOURCE_INFO } from '../../../../lib/sources/catalog';
 import { AllowlistField, allowlistToText } from '../components/allowlist-field';
 import { ConfirmDialog } from '../components/dialog';
@@ -199,8 +200,8 @@ function useEndpointCache() {
   };
 }
 
-const RATE_MAX = 100_000;
-const BURST_MAX = 1_000_000;
+const RATE_MAX = ENDPOINT_LIMITS.rateLimitPerSecond.max;
+const BURST_MAX = ENDPOINT_LIMITS.rateLimitBurst.max;
 
 function intError(raw: string, max: number): string | null {
   if (!/^\d+$/.test(raw.trim())) return 'Enter a whole number.';

@@ -8,8 +8,10 @@ import { initialSourceState, SourcePicker, sourceFormError, sourceInput } from '
 import { Alert, PageHeader, Spinner } from '../components/ui';
 import { validateAllowlist } from '../lib/cidr';
 import { Link, navigate } from '../router';
-import { errorMessage, type RouterOutputs, useTRPC } from '../trpc';
+import { errorMessage, type RouterInputs, type RouterOutputs, useTRPC } from '../trpc';
 import { ENDPOINT_CRUMBS } from './endpoints';
+
+type AuthMode = NonNullable<RouterInputs['endpoints']['create']['authMode']>;
 
 type Created = RouterOutputs['endpoints']['create'];
 
@@ -17,7 +19,7 @@ export function NewEndpointPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const id = useId();
-  const [authMode, setAuthMode] = useState<'bearer' | 'hmac'>('hmac');
+  const [authMode, setAuthMode] = useState<AuthMode>('hmac');
   const [name, setName] = useState('');
   const [source, setSource] = useState(initialSourceState);
   const [sourceError, setSourceError] = useState<string | null>(null);

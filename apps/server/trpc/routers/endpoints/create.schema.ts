@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authModeEnum } from '../../../../../db/schema';
 import { isUnstorable } from '../../../../../db/storable-text';
 import { ipAllowlistSchema } from '../../../../../lib/cidr';
+import { ENDPOINT_LIMITS } from '../../../../../lib/limits';
 import {
   customHmacSchema,
   mappingSchema,
@@ -18,8 +19,9 @@ export const ZEndpointName = z
   // PostgreSQL text can't hold these: a 400 here, not a 500 from the database.
   .refine((s) => !isUnstorable(s), 'must not contain NUL or unpaired surrogates');
 
-export const ZRateLimitPerSecond = z.number().int().min(1).max(100_000);
-export const ZRateLimitBurst = z.number().int().min(1).max(1_000_000);
+const { rateLimitPerSecond: rate, rateLimitBurst: burst } = ENDPOINT_LIMITS;
+export const ZRateLimitPerSecond = z.number().int().min(rate.min).max(rate.max);
+export const ZRateLimitBurst = z.number().int().min(burst.min).max(burst.max);
 
 /** A signing secret the operator copied from the tool (Stripe, Slack, Shopify, Svix…). */
 export const ZGivenSecret = z.string().trim().min(8, 'secret is too short').max(1024);

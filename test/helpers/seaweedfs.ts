@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
-import { stopChild } from '../temporal/dev-server';
+import { collectOutput, spawnTiedToParent, toolPath } from '../../lib/child-process';
+import { stopChild } from '../../lib/temporal/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

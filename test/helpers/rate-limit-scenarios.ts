@@ -5,8 +5,13 @@ import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { isAbortError } from './disconnect';
-import type { AcquireResult, RateLimiter, RateLimiterOptions, RateLimits } from './types';
+import { isAbortError } from '../../apps/server/ingest/rate-limit/disconnect';
+import type {
+  AcquireResult,
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimits,
+} from '../../apps/server/ingest/rate-limit/types';
 
 export type LimiterFactory = (opts: Omit<RateLimiterOptions, 'log'>) => RateLimiter;
 

@@ -1,13 +1,13 @@
 // acquire() cost, memory and Redis, against baselines measured in the same run.
-//   node --import tsx apps/server/ingest/rate-limit/bench.ts   [REDIS_URL=redis://127.0.0.1:6379]
+//   node --import tsx scripts/bench/rate-limit-acquire.ts   [REDIS_URL=redis://127.0.0.1:6379]
 // Limits are set so high that every call is admitted at once: this measures the admission path
 // (the one every request takes), not the waiting. Latency: one call at a time; throughput: both
 // one at a time and with 64 calls in flight.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRateLimiter, rateLimitKeys } from './index';
-import { ACQUIRE } from './redis-scripts';
-import type { AcquireResult, RateLimits } from './types';
+import { createRateLimiter, rateLimitKeys } from '../../apps/server/ingest/rate-limit';
+import { ACQUIRE } from '../../apps/server/ingest/rate-limit/redis-scripts';
+import type { AcquireResult, RateLimits } from '../../apps/server/ingest/rate-limit/types';
 
 const OPEN: RateLimits = { ratePerSecond: 1e9, burst: 1e9 };
 const CONCURRENCY = 64;
