@@ -1,5 +1,6 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '../../lib/roles';
+import { createdAt } from './columns';
 import { tenants } from './tenants';
 
 // Admin keys are 256-bit random strings, so a plain SHA-256 is a safe lookup hash:
@@ -19,7 +20,7 @@ export const adminKeys = pgTable(
     role: text('role').$type<Role>().notNull().default('admin'),
     // Past this instant the key is refused like a revoked one.
     expiresAt: timestamp('expires_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
   },
   (t) => [index('admin_keys_tenant_idx').on(t.tenantId)],

@@ -1,14 +1,5 @@
-import {
-  bigint,
-  integer,
-  jsonb,
-  pgEnum,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, integer, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt } from './columns';
 import { messages } from './messages';
 import { tenants } from './tenants';
 
@@ -37,8 +28,8 @@ export const attachments = pgTable(
     wormKey: text('worm_key'),
     error: text('error'),
     provenance: jsonb('provenance').$type<Record<string, unknown>>(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex('attachments_message_ordinal_uq').on(t.messageId, t.ordinal)],
 );

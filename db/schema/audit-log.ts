@@ -1,4 +1,5 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns';
 import { tenants } from './tenants';
 
 // Append-only: a trigger (migration 0001) refuses UPDATE and DELETE.
@@ -15,7 +16,7 @@ export const auditLog = pgTable(
     // Where an access came from (client IP), for reads and changes made through the admin API.
     sourceIp: text('source_ip'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     index('audit_log_tenant_idx').on(t.tenantId, t.createdAt),

@@ -1,4 +1,5 @@
-import { integer, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, pgTable, uuid } from 'drizzle-orm/pg-core';
+import { updatedAt } from './columns';
 import { endpoints } from './endpoints';
 
 // Completeness: how long an endpoint may stay silent before it is flagged (expectSilenceAtMost).
@@ -8,5 +9,5 @@ export const endpointCadence = pgTable('endpoint_cadence', {
     .primaryKey()
     .references(() => endpoints.id),
   expectSilenceAtMostSeconds: integer('expect_silence_at_most_seconds').notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: updatedAt(),
 });

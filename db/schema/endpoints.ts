@@ -1,5 +1,6 @@
 import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { SOURCE_KINDS, type SourceConfig } from '../../lib/sources/config';
+import { createdAt, updatedAt } from './columns';
 import { tenants } from './tenants';
 
 export const authModeEnum = pgEnum('auth_mode', ['bearer', 'hmac']);
@@ -29,8 +30,8 @@ export const endpoints = pgTable(
     // Token bucket: sustained requests/second and burst capacity (the contract's soft limit is 100/s).
     rateLimitPerSecond: integer('rate_limit_per_second').notNull().default(100),
     rateLimitBurst: integer('rate_limit_burst').notNull().default(200),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
     secretRotatedAt: timestamp('secret_rotated_at', { withTimezone: true }).notNull().defaultNow(),
     // Soft delete: messages keep pointing at their endpoint; the token stops resolving.
     deletedAt: timestamp('deleted_at', { withTimezone: true }),

@@ -10,6 +10,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns';
 import { tenants } from './tenants';
 
 // One leaf of a tenant's transparency log per archived message. Deliberately no foreign key to
@@ -28,7 +29,7 @@ export const ledgerLeaves = pgTable(
     // The leaf: SHA-256 of the sealed manifest bytes (hex); its RFC 9162 hash is derived.
     manifestSha256: text('manifest_sha256').notNull(),
     manifestKey: text('manifest_key').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('ledger_leaves_tenant_index_uq').on(t.tenantId, t.leafIndex),
@@ -56,7 +57,7 @@ export const ledgerCheckpoints = pgTable(
     // The C2SP signed note, exactly as sealed in WORM under wormKey.
     note: text('note').notNull(),
     wormKey: text('worm_key').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [uniqueIndex('ledger_checkpoints_tenant_size_uq').on(t.tenantId, t.treeSize)],
 );

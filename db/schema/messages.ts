@@ -14,6 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Participant } from '../../lib/payload';
+import { updatedAt } from './columns';
 import { endpoints } from './endpoints';
 import { tenants } from './tenants';
 
@@ -113,7 +114,7 @@ export const messages = pgTable(
     // Key of the sealed manifest in the WORM store, once committed.
     manifestKey: text('manifest_key'),
     archivedAt: timestamp('archived_at', { withTimezone: true }),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: updatedAt(),
     // Search: the sort key (occurred_at; received_at for a message whose payload never parsed).
     sortAt: timestamp('sort_at', { withTimezone: true })
       .notNull()

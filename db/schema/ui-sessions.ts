@@ -1,5 +1,6 @@
 import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '../../lib/roles';
+import { createdAt } from './columns';
 import { tenants } from './tenants';
 
 // A signed-in web UI user (OpenID Connect). The cookie holds a 256-bit random token; only its
@@ -19,7 +20,7 @@ export const uiSessions = pgTable(
     // Decided from the ID token's claims at sign-in; a changed claim takes effect at next sign-in.
     role: text('role').$type<Role>().notNull(),
     sourceIp: text('source_ip'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
   },
