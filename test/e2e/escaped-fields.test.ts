@@ -5,22 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestReceipts, messages } from '../../db/schema';
+import { launchChromium } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
 import { type Ack, postBearer } from '../helpers/webhooks';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync(path.join(ROOT, 'scripts/install-tools'), ['--print', 'chromium'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
 
 let stack: Stack;
 let browser: Browser;
@@ -35,7 +28,7 @@ beforeAll(async () => {
   const t = await stack.newTenant();
   tenantId = t.tenantId;
   api = adminClient(stack.baseUrl, t.adminKey);
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
   const context = await browser.newContext({ baseURL: stack.baseUrl });
   // Signed in, as the sign-in page leaves it.
   await context.addInitScript((key) => sessionStorage.setItem('webhook-archive.admin-key', key), t.adminKey);

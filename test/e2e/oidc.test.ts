@@ -10,10 +10,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import Provider from 'oidc-provider';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeServer, listen } from '../../apps/runtime';
 import { auditLog } from '../../db/schema';
+import { launchChromium } from '../helpers/browser';
 import { freePort } from '../helpers/ports';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
@@ -21,13 +22,6 @@ import { type Ack, postBearer, samplePayload } from '../helpers/webhooks';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 const CLIENT_ID = 'archive-ui';
 const CLIENT_SECRET = `cs-${randomUUID()}`;
 const TENANT = `sso-${randomUUID().slice(0, 8)}`;
@@ -39,14 +33,6 @@ const GROUPS: Record<string, string[]> = {
   mallory: ['staff'],
   root: ['archive-admins', 'compliance'],
 };
-
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync(path.join(ROOT, 'scripts/install-tools'), ['--print', 'chromium'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
 
 let stack: Stack;
 let idp: Server;
@@ -109,7 +95,7 @@ beforeAll(async () => {
     await postBearer(endpoint.url, secret, samplePayload({ body: 'sso evidence' }))
   ).json()) as Ack;
   messageId = ack.message_id;
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -4,8 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
 import { postBearer, postHmac, samplePayload } from '../helpers/webhooks';
@@ -18,14 +19,6 @@ let api: ReturnType<typeof adminClient>;
 let adminKey: string;
 let endpointId: string;
 const pageErrors: string[] = [];
-
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync(path.join(ROOT, 'scripts/install-tools'), ['--print', 'chromium'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
 
 beforeAll(async () => {
   execFileSync(path.join(ROOT, 'scripts/build-web'), { stdio: 'inherit' });
@@ -41,10 +34,7 @@ beforeAll(async () => {
     expect((await postBearer(endpoint.url, 'wrong', samplePayload())).status).toBe(401);
   await stack.deps.requestLog!.flush();
 
-  browser = await chromium.launch({
-    executablePath: chromiumPath(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
+  browser = await launchChromium();
   const context = await browser.newContext({
     baseURL: stack.baseUrl,
     viewport: { width: 1366, height: 900 },

@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../db/schema';
+import { launchChromium } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,12 +27,7 @@ beforeAll(async () => {
   execFileSync(path.join(ROOT, 'scripts/build-web'), { stdio: 'inherit' });
   stack = await startStack();
   ({ adminKey } = await stack.newTenant());
-  const executablePath =
-    process.env.CHROMIUM_PATH ??
-    execFileSync(path.join(ROOT, 'scripts/install-tools'), ['--print', 'chromium'], {
-      encoding: 'utf8',
-    }).trim();
-  browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
   const context = await browser.newContext({
     baseURL: stack.baseUrl,
     viewport: { width: 1366, height: 768 },

@@ -10,25 +10,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKeys, endpoints, ledgerAudits } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
+import { launchChromium } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 import { type Ack, postHmac, samplePayload, sign } from '../helpers/webhooks';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let stack: Stack;
 let adminKey: string;
@@ -47,14 +38,6 @@ const marker = `zebra${randomUUID().slice(0, 8)}`;
 const externalId = `e2e-${randomUUID()}`;
 let messageId = '';
 let workflowId = '';
-
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync(path.join(ROOT, 'scripts/install-tools'), ['--print', 'chromium'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-}
 
 // Asynchronous on purpose: the server under test runs in this process, so a synchronous child
 // that calls it would wait forever.
@@ -92,7 +75,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   stack = await startStack();
   ({ adminKey } = await stack.newTenant());
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   context = await browser.newContext({
     acceptDownloads: true,
     baseURL: stack.baseUrl,
