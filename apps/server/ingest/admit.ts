@@ -2,6 +2,7 @@
 // per (endpoint, external_id). Its unique key decides accepted vs duplicate in the same round
 // trip, permanently; the 200 is sent only once it is committed. The workflow is started after,
 // by the relay, off the response path.
+import type { Db } from '../../../db/client';
 import { recordConflict } from '../../../db/conflicts';
 import { type ReceiptSummary, replaceFailedReceipt } from '../../../db/receipts';
 import type { AuthMode, NewIngestReceipt } from '../../../db/schema';
@@ -13,7 +14,7 @@ import type { Backlog } from './backlog';
 import type { ReceiptWriter } from './receipt-writer';
 
 export interface AdmitDeps {
-  db: Parameters<typeof replaceFailedReceipt>[0];
+  db: Db;
   receipts: ReceiptWriter;
   relay: Relay;
   backlog: Backlog;

@@ -25,6 +25,7 @@ interface Figures {
 export class Backlog {
   private total: Figures = { messages: 0, bytes: 0 };
   private perTenant = new Map<string, Figures>();
+  private oldestReceivedAt: Date | null = null;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -70,6 +71,15 @@ export class Backlog {
     }
   }
 
+  /** The whole backlog as of the last refresh (the metrics gauges read this, not the table). */
+  reading(now = Date.now()): { count: number; oldestAgeSeconds: number } {
+    const oldest = this.oldestReceivedAt?.getTime();
+    return {
+      count: this.total.messages,
+      oldestAgeSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+    };
+  }
+
   /** Counts a message accepted by this process until the next refresh sees its receipt. */
   noteAccepted(tenantId: string, bytes: number): void {
     add(this.total, bytes);
@@ -83,13 +93,16 @@ export class Backlog {
       const rows = await backlogByTenant(this.db);
       const perTenant = new Map<string, Figures>();
       const total = { messages: 0, bytes: 0 };
+      let oldest: Date | null = null;
       for (const r of rows) {
         perTenant.set(r.tenantId, { messages: r.messages, bytes: r.bytes });
         total.messages += r.messages;
         total.bytes += r.bytes;
+        if (r.oldestReceivedAt && (!oldest || r.oldestReceivedAt < oldest)) oldest = r.oldestReceivedAt;
       }
       this.perTenant = perTenant;
       this.total = total;
+      this.oldestReceivedAt = oldest;
     } catch (err) {
       // Keep the last figures: the database being down already fails the acks themselves.
       this.log.debug({ err }, 'backlog refresh failed');
