@@ -7,13 +7,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyError } from '../activities/errors';
 import { toFailure } from '../activities/failures';
-import { openDatabase } from '../db/client';
+import { type Database, openDatabase } from '../db/client';
 import { auditLog } from '../db/schema';
 import { createLogger } from '../lib/logger';
 import { NON_RETRYABLE } from '../workflows/types';
+import { testDatabaseUrl } from './helpers/database';
 import { freePort } from './helpers/ports';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
@@ -31,9 +32,11 @@ const caught = async (p: Promise<unknown>) => {
 describe('classifyError, on real database errors', () => {
   let pg: ReturnType<typeof postgres>;
   let lite: PGlite;
-  const database = openDatabase({ url: inject('databaseUrl'), maxConnections: 1 });
-  beforeAll(() => {
-    pg = postgres(inject('databaseUrl'), { max: 1 });
+  let database: Database;
+  beforeAll(async () => {
+    const url = await testDatabaseUrl();
+    database = openDatabase({ url, maxConnections: 1 });
+    pg = postgres(url, { max: 1 });
     lite = new PGlite();
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../db/client';
 import { endpoints, messages, tenants } from '../db/schema';
 import { openKeyring } from '../evidence/signing-key';
@@ -16,6 +16,7 @@ import type { EvidenceDeps } from '../ledger/deps';
 import { integrateIfDue } from '../ledger/integrate';
 import { manifestKey, messageRecordKey, rawBodyKey } from '../worm/keys';
 import { S3WormStore } from '../worm/s3-store';
+import { testDatabaseUrl } from './helpers/database';
 import { type SeaweedFs, startSeaweedFs } from './helpers/seaweedfs';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -37,7 +38,7 @@ beforeAll(async () => {
   });
   bucket = `ledger-${randomUUID().slice(0, 8)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-  database = openDatabase({ url: inject('databaseUrl') });
+  database = openDatabase({ url: await testDatabaseUrl() });
 }, 60_000);
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** A second namespace: Temporal with no memory of the first one's workflow ids. */
     temporalSecondNamespace: string;
+    /** The migrated template database: tests use their file's clone (helpers/database.ts). */
     databaseUrl: string;
     adminDatabaseUrl: string;
     workflowBundlePath: string;
@@ -69,6 +70,12 @@ export async function teardown() {
   await devServer?.stop();
   if (dbName) {
     const admin = openDatabase({ url: ADMIN_URL, maxConnections: 1 });
+    // The per-file clones (test/helpers/database.ts), then the template itself.
+    const clones = (await admin.db.execute(
+      `SELECT datname FROM pg_database WHERE datname LIKE '${dbName}_f%'` as never,
+    )) as unknown as { datname: string }[];
+    for (const { datname } of clones)
+      await admin.db.execute(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)` as never);
     await admin.db.execute(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)` as never);
     await admin.close();
   }

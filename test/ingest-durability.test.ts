@@ -4,13 +4,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditLog, ingestReceipts, messages } from '../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../lib/ids';
 import { startDevServer, stopChild } from '../lib/temporal/dev-server';
 import { manifestKey, messageRecordKey } from '../worm/keys';
+import { testDatabaseUrl } from './helpers/database';
 import { freePort } from './helpers/ports';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
@@ -290,7 +290,7 @@ describe('nothing acknowledged is lost', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/main.ts'], {
       env: {
         ...process.env,
-        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_URL: await testDatabaseUrl(),
         TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
         PORT: String(port),
         MASTER_KEY: stack.masterKey,
@@ -356,7 +356,7 @@ describe('nothing acknowledged is lost', () => {
     await stack.stopWorker();
     const env = {
       ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: await testDatabaseUrl(),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
       TEMPORAL_TASK_QUEUE: stack.taskQueue,

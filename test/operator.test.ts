@@ -2,7 +2,8 @@
 // against the test database; the keys it prints work on the admin API, scoped to their tenant.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from './helpers/database';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 
@@ -11,7 +12,7 @@ const run = promisify(execFile);
 async function tenantCli(...args: string[]) {
   try {
     const { stdout, stderr } = await run('scripts/tenant', args, {
-      env: { ...process.env, DATABASE_URL: inject('databaseUrl'), LOG_LEVEL: 'silent' },
+      env: { ...process.env, DATABASE_URL: await testDatabaseUrl(), LOG_LEVEL: 'silent' },
     });
     return { code: 0, stdout, stderr };
   } catch (e) {

@@ -30,6 +30,7 @@ import { clientInterceptors } from '../../lib/temporal/client-interceptors';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
 import { LocalWormStore } from '../../worm/local-store';
 import { withWormMetrics } from '../../worm/metered';
+import { testDatabaseUrl } from './database';
 import { freePort } from './ports';
 
 export type DbKind = 'postgres' | 'pglite';
@@ -90,7 +91,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   installTemporalRuntime(log);
   const database =
     (opts.db ?? 'postgres') === 'postgres'
-      ? openDatabase({ url: inject('databaseUrl'), maxConnections: 20 })
+      ? openDatabase({ url: await testDatabaseUrl(), maxConnections: 20 })
       : openDatabase({});
   if (database.kind === 'pglite') await database.migrate();
 
