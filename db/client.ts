@@ -58,3 +58,8 @@ export function openDatabase(opts: DatabaseOptions): Database {
     close: () => client.close(),
   };
 }
+
+/** Rows of a raw `db.execute`: postgres.js returns the rows themselves, PGlite a result holding them. */
+export function rowsOf<T = Record<string, unknown>>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows?: T[] }).rows ?? []);
+}

@@ -1,8 +1,14 @@
 // Queries on ingest receipts, the ack's store of record. The HTTP app inserts them, the relay
 // drives them into workflows, the activities read the exact bytes back and close them.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Db, Tx } from './client';
-import { BACKLOG_STATES, type IngestReceipt, ingestReceipts, type NewIngestReceipt } from './schema';
+import { type Db, rowsOf, type Tx } from './client';
+import {
+  BACKLOG_STATES,
+  endpoints,
+  type IngestReceipt,
+  ingestReceipts,
+  type NewIngestReceipt,
+} from './schema';
 
 /** What the ack needs back about a receipt: enough to answer, sign, and audit a conflict. */
 export const receiptSummaryColumns = {
@@ -14,22 +20,73 @@ export const receiptSummaryColumns = {
 };
 export type ReceiptSummary = Pick<IngestReceipt, keyof typeof receiptSummaryColumns>;
 
-/** One statement for a whole batch; returns the ids that were new. */
-export async function insertReceipts(db: Db, rows: NewIngestReceipt[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const inserted = await db
-    .insert(ingestReceipts)
-    .values(rows)
-    .onConflictDoNothing()
-    .returning({ id: ingestReceipts.id });
-  return new Set(inserted.map((r) => r.id));
+/** A receipt to write, and the endpoint revision its request was checked against. */
+export interface GuardedReceipt {
+  row: NewIngestReceipt;
+  endpointRevision: number;
 }
 
-export async function findReceipts(db: Db, ids: string[]): Promise<Map<string, ReceiptSummary>> {
+const toBase64 = (b: Buffer | null | undefined) => (b == null ? null : b.toString('base64'));
+const toIso = (d: Date | undefined) => (d ?? new Date()).toISOString();
+
+/** One statement for a whole batch; returns the ids that were new. */
+export async function insertReceipts(db: Db, rows: GuardedReceipt[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const json = JSON.stringify(
+    rows.map(({ row, endpointRevision }) => ({
+      id: row.id,
+      tenant_id: row.tenantId,
+      endpoint_id: row.endpointId,
+      external_id: row.externalId,
+      raw: toBase64(row.raw),
+      claim_check_key: row.claimCheckKey ?? null,
+      raw_sha256: row.rawSha256,
+      raw_size: row.rawSize,
+      payload: toBase64(row.payload),
+      request_headers: row.requestHeaders ?? null,
+      auth_mode: row.authMode,
+      received_at: toIso(row.receivedAt),
+      request_id: row.requestId,
+      source_ip: row.sourceIp ?? null,
+      retention_days: row.retentionDays,
+      workflow_id: row.workflowId,
+      next_relay_at: toIso(row.nextRelayAt),
+      endpoint_revision: endpointRevision,
+    })),
+  );
+  // One statement text for any batch size: the rows travel as one JSON parameter (no per-batch
+  // SQL building, prepared once). A row is only inserted while its endpoint's revision is still
+  // the one its request was authenticated against: a rotation, disable or delete committed
+  // before this statement refuses it on every instance, whatever each had cached.
+  const result = await db.execute(sql`
+    insert into ingest_receipts (id, tenant_id, endpoint_id, external_id, raw, claim_check_key,
+      raw_sha256, raw_size, payload, request_headers, auth_mode, received_at, request_id,
+      source_ip, retention_days, workflow_id, next_relay_at)
+    select r.id, r.tenant_id, r.endpoint_id, r.external_id, decode(r.raw, 'base64'),
+      r.claim_check_key, r.raw_sha256, r.raw_size, decode(r.payload, 'base64'), r.request_headers,
+      r.auth_mode, r.received_at, r.request_id, r.source_ip, r.retention_days, r.workflow_id,
+      r.next_relay_at
+    from json_to_recordset(${json}::json) as r(id uuid, tenant_id uuid, endpoint_id uuid,
+      external_id text, raw text, claim_check_key text, raw_sha256 text, raw_size bigint,
+      payload text, request_headers jsonb, auth_mode auth_mode, received_at timestamptz,
+      request_id text, source_ip text, retention_days int, workflow_id text,
+      next_relay_at timestamptz, endpoint_revision int)
+    where exists (
+      select 1 from endpoints e where e.id = r.endpoint_id and e.revision = r.endpoint_revision)
+    on conflict do nothing
+    returning id`);
+  return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
+}
+
+/** An existing receipt, with its endpoint's current revision (so a stale check can be told). */
+export type ExistingReceipt = ReceiptSummary & { endpointRevision: number };
+
+export async function findReceipts(db: Db, ids: string[]): Promise<Map<string, ExistingReceipt>> {
   if (ids.length === 0) return new Map();
   const rows = await db
-    .select(receiptSummaryColumns)
+    .select({ ...receiptSummaryColumns, endpointRevision: endpoints.revision })
     .from(ingestReceipts)
+    .innerJoin(endpoints, eq(endpoints.id, ingestReceipts.endpointId))
     .where(inArray(ingestReceipts.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
 }

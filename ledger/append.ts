@@ -3,7 +3,7 @@
 //   sequenceLeaves: the tenant's integrator gives pending leaves dense indexes, in batches,
 //   under the head row's lock (one writer per tenant, whatever retries overlap).
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { type Db, rowsOf } from '../db/client';
 import { ledgerHeads, ledgerLeaves } from '../db/schema';
 
 export interface AppendInput {
@@ -76,11 +76,6 @@ export async function sequenceLeaves(db: Db, tenantId: string, max = 100_000): P
       .where(and(eq(ledgerHeads.tenantId, tenantId)));
     return size;
   });
-}
-
-// postgres.js returns the rows as an array; PGlite as { rows }.
-function rowsOf(result: unknown): unknown[] {
-  return Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
 }
 
 const rowCount = (result: unknown) => rowsOf(result).length;

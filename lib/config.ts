@@ -99,6 +99,10 @@ const envSchema = z.object({
     .default(5 * 60_000),
   RELAY_MAX_BACKOFF_MS: z.coerce.number().int().min(100).default(60_000),
   RELAY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  // Endpoints cached by the ingest path (apps/server/ingest/endpoint-cache.ts): every change still
+  // takes effect at once (the receipt insert checks the endpoint's revision). 0 turns it off.
+  ENDPOINT_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
+  ENDPOINT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   // The bound on acknowledged-but-not-archived messages (503 + Retry-After beyond it).
   BACKLOG_MAX_MESSAGES: z.coerce.number().int().min(1).default(200_000),
   BACKLOG_MAX_BYTES: z.coerce

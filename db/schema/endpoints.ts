@@ -33,6 +33,10 @@ export const endpoints = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     secretRotatedAt: timestamp('secret_rotated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Bumped by a trigger on every change to the row (and to its tenant's retention): the ingest
+    // path caches endpoints, and a receipt is only written while the revision it was checked
+    // against is still current (apps/server/ingest/endpoint-cache.ts).
+    revision: integer('revision').notNull().default(0),
     // Soft delete: messages keep pointing at their endpoint; the token stops resolving.
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },

@@ -11,6 +11,7 @@ import { rawBodyKey, retainUntil } from '../../../worm/keys';
 import type { WormStore } from '../../../worm/store';
 import type { Relay } from '../relay/relay';
 import type { Backlog } from './backlog';
+import { StaleEndpointError } from './endpoint-cache';
 import type { ReceiptWriter } from './receipt-writer';
 
 export interface AdmitDeps {
@@ -27,6 +28,8 @@ export interface AdmitDeps {
 export interface AdmitRequest {
   tenantId: string;
   endpointId: string;
+  /** The endpoint revision the request was authenticated against (see endpoint-cache.ts). */
+  endpointRevision: number;
   authMode: AuthMode;
   retentionDays: number;
   externalId: string;
@@ -97,8 +100,9 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     return { status: 'accepted', messageId, workflowId, receipt };
   };
 
-  const written = await deps.receipts.write(row);
+  const written = await deps.receipts.write({ row, endpointRevision: req.endpointRevision });
   if (written.inserted) return accepted();
+  if ('stale' in written) throw new StaleEndpointError();
   const stored = written.existing;
   // A message whose archiving failed for good may be sent again: the resend replaces it.
   if (stored.state === 'failed' && (await replaceFailedReceipt(deps.db, row))) return accepted();

@@ -8,17 +8,16 @@ import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
-import { endpointSecret } from '../endpoint-secret';
 import { createReceiptSigner } from '../evidence/receipt';
 import { HttpError, sendError, sendJson } from '../http/respond';
-import { type AdmitDeps, admitMessage } from './admit';
+import { type AdmitDeps, type AdmitResult, admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
 import { clientIp } from './client-ip';
+import { EndpointCache, StaleEndpointError } from './endpoint-cache';
 import { checkInlineAttachmentHashes } from './inline-attachments';
 import { observeIngest } from './observe';
 import { disconnectSignal, isAbortError } from './rate-limit';
 import { readBodyCapped } from './read-body';
-import { resolveEndpoint } from './resolve-endpoint';
 import { evidenceHeaders, parseDelivery, verifyDelivery } from './sources';
 import { UploadSlots } from './upload-slots';
 
@@ -36,6 +35,10 @@ interface IngestState {
   secret: string;
   /** The producer proved it holds the secret (until then its body is not ours to keep). */
   authenticated: boolean;
+  /** Held an anonymous upload slot already (a re-check must not take a second). */
+  uploadSlotTaken?: boolean;
+  /** Reading the body failed: the stream is spent, so the request cannot be checked again. */
+  bodyFailed?: boolean;
   raw?: Buffer;
   payload?: Payload;
   /** A source preset's delivery mapped to the archive's message (JSON bytes). */
@@ -71,10 +74,20 @@ const bearer: Step = (s) => {
 };
 
 /** Before a body we can't yet attribute (its signature is in it): one of a few slots per address. */
-const anonymousUpload: Step = (s, { anonymousUploads }) => anonymousUploads.enter(s.req, s.res, s.ip);
+const anonymousUpload: Step = (s, { anonymousUploads }) => {
+  if (s.uploadSlotTaken) return;
+  anonymousUploads.enter(s.req, s.res, s.ip);
+  s.uploadSlotTaken = true;
+};
 
 const readBody: Step = async (s) => {
-  s.raw = await readBodyCapped(s.req, MAX_BODY_BYTES);
+  if (s.raw) return; // read already, before a re-check against the endpoint as it is now
+  try {
+    s.raw = await readBodyCapped(s.req, MAX_BODY_BYTES);
+  } catch (err) {
+    s.bodyFailed = true;
+    throw err;
+  }
 };
 
 const hmac: Step = (s) => {
@@ -134,6 +147,32 @@ const PRESET_PIPELINE: Step[] = [anonymousUpload, readBody, preset, rate, parse]
 const pipelineFor = (endpoint: Endpoint) =>
   endpoint.source === 'comma' ? PIPELINES[endpoint.authMode] : PRESET_PIPELINE;
 
+/** Runs the checks, then admits the message; undefined when the request was a handshake. */
+async function checkAndAdmit(
+  s: IngestState,
+  env: IngestEnv,
+  admitDeps: AdmitDeps,
+): Promise<AdmitResult | undefined> {
+  for (const step of [allowlist, ...pipelineFor(s.endpoint)]) await step(s, env);
+  if (s.reply) return undefined;
+  const raw = body(s);
+  return admitMessage(admitDeps, {
+    tenantId: s.endpoint.tenantId,
+    endpointId: s.endpoint.id,
+    endpointRevision: s.endpoint.revision,
+    authMode: s.endpoint.authMode,
+    retentionDays: s.retentionDays,
+    externalId: s.payload!.external_id,
+    raw,
+    rawSha256: sha256Hex(raw),
+    requestId: s.requestId,
+    receivedAt: s.receivedAt,
+    sourceIp: s.ip,
+    payload: s.mapped,
+    requestHeaders: evidenceHeaders(s.endpoint, s.req.headers),
+  });
+}
+
 export function createIngestHandler(deps: ServerDeps) {
   const { config, log } = deps;
   const admitDeps: AdmitDeps = {
@@ -146,6 +185,10 @@ export function createIngestHandler(deps: ServerDeps) {
     relayGraceMs: config.RELAY_GRACE_MS,
   };
   const signIngestReceipt = createReceiptSigner(deps.evidence);
+  const endpoints = new EndpointCache(deps.db, deps.secretBox, {
+    maxEntries: config.ENDPOINT_CACHE_MAX_ENTRIES,
+    ttlMs: config.ENDPOINT_CACHE_TTL_MS,
+  });
   const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 
   return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
@@ -159,41 +202,45 @@ export function createIngestHandler(deps: ServerDeps) {
     let answer: { status: number; code: string } | HttpError | undefined;
     try {
       if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', { allow: 'POST' });
-      const { endpoint, retentionDays } = await resolveEndpoint(deps.db, token);
-      endpointId = endpoint.id;
-      s = {
-        req,
-        res,
-        requestId,
-        receivedAt,
-        ip: clientIp(req, config.TRUSTED_PROXIES),
-        endpoint,
-        retentionDays,
-        secret: endpointSecret(deps.secretBox, endpoint),
-        authenticated: false,
-      };
-      for (const step of [allowlist, ...pipelineFor(endpoint)]) await step(s, env);
-      if (s.reply) {
+      let resolved = await endpoints.resolve(token);
+      const ip = clientIp(req, config.TRUSTED_PROXIES);
+      let result: AdmitResult | undefined;
+      for (let attempt = 1; ; attempt++) {
+        const { endpoint, retentionDays, secret } = resolved;
+        endpointId = endpoint.id;
+        s = {
+          ...s,
+          req,
+          res,
+          requestId,
+          receivedAt,
+          ip,
+          endpoint,
+          retentionDays,
+          secret,
+          authenticated: false,
+        };
+        try {
+          result = await checkAndAdmit(s, env, admitDeps);
+          break;
+        } catch (err) {
+          // Cached settings said no, or the endpoint changed under the request: look again, and
+          // check the request against the endpoint as it is now (the body is already read).
+          const recheck =
+            (err instanceof StaleEndpointError && attempt < 3) ||
+            (err instanceof HttpError && resolved.cached && !s.bodyFailed);
+          if (!recheck) throw err;
+          const fresh = await endpoints.fresh(token);
+          if (err instanceof HttpError && fresh.endpoint.revision === endpoint.revision) throw err;
+          resolved = fresh;
+        }
+      }
+      if (!result) {
         answer = { status: 200, code: 'handshake' };
         return sendJson(res, 200, s.reply);
       }
-
-      const raw = body(s);
+      const { endpoint } = s;
       const externalId = s.payload!.external_id;
-      const result = await admitMessage(admitDeps, {
-        tenantId: endpoint.tenantId,
-        endpointId: endpoint.id,
-        authMode: endpoint.authMode,
-        retentionDays,
-        externalId,
-        raw,
-        rawSha256: sha256Hex(raw),
-        requestId,
-        receivedAt,
-        sourceIp: s.ip,
-        payload: s.mapped,
-        requestHeaders: evidenceHeaders(endpoint, req.headers),
-      });
       answer = { status: 200, code: result.status };
       sendJson(res, 200, {
         status: result.status,

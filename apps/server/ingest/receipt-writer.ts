@@ -3,14 +3,20 @@
 // INSERT … ON CONFLICT DO NOTHING RETURNING: one round trip and one WAL flush for the lot. At low
 // load each receipt is written alone, at once (no timer, no added latency); under load the batch
 // grows by itself to whatever arrived during the previous round trip.
+//
+// Each receipt carries the endpoint revision its request was checked against; if the endpoint
+// changed since (rotated, disabled, deleted), the write answers `stale` and writes nothing, and
+// the request is checked again against the endpoint as it is now.
 import type { Db } from '../../../db/client';
-import { findReceipts, insertReceipts, type ReceiptSummary } from '../../../db/receipts';
-import type { NewIngestReceipt } from '../../../db/schema';
+import { findReceipts, type GuardedReceipt, insertReceipts, type ReceiptSummary } from '../../../db/receipts';
 
-export type WriteResult = { inserted: true } | { inserted: false; existing: ReceiptSummary };
+export type WriteResult =
+  | { inserted: true }
+  | { inserted: false; existing: ReceiptSummary }
+  | { inserted: false; stale: true };
 
 interface Pending {
-  row: NewIngestReceipt;
+  row: GuardedReceipt;
   resolve(result: WriteResult): void;
   reject(err: unknown): void;
 }
@@ -31,7 +37,7 @@ export class ReceiptWriter {
     private readonly opts: ReceiptWriterOptions,
   ) {}
 
-  write(row: NewIngestReceipt): Promise<WriteResult> {
+  write(row: GuardedReceipt): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       this.pump();
@@ -71,21 +77,23 @@ export class ReceiptWriter {
   }
 
   /** Results in the order of `rows`. */
-  private async writeBatch(rows: NewIngestReceipt[]): Promise<WriteResult[]> {
+  private async writeBatch(rows: GuardedReceipt[]): Promise<WriteResult[]> {
     // Two requests for the same message in one batch: the first is inserted, the second then
     // finds it, exactly as if it had come a moment later.
-    const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+    const unique = [...new Map(rows.map((r) => [r.row.id, r])).values()];
     const firstOfId = new Set(unique);
     const inserted = await insertReceipts(this.db, unique);
-    const isNew = (row: NewIngestReceipt) => firstOfId.has(row) && inserted.has(row.id);
-    const lookups = [...new Set(rows.filter((r) => !isNew(r)).map((r) => r.id))];
+    const isNew = (r: GuardedReceipt) => firstOfId.has(r) && inserted.has(r.row.id);
+    const lookups = [...new Set(rows.filter((r) => !isNew(r)).map((r) => r.row.id))];
     const existing = await findReceipts(this.db, lookups);
-    return rows.map((row): WriteResult => {
-      if (isNew(row)) return { inserted: true };
-      const found = existing.get(row.id);
-      // Conflicted but gone again: cannot happen while receipts are never deleted.
-      if (!found) throw new Error(`receipt ${row.id} conflicted but was not found`);
-      return { inserted: false, existing: found };
+    return rows.map((r): WriteResult => {
+      if (isNew(r)) return { inserted: true };
+      const found = existing.get(r.row.id);
+      // Not inserted and not there: the endpoint guard refused it. Found, but the endpoint has
+      // changed since the request was checked: a duplicate must be checked again too.
+      if (!found || found.endpointRevision !== r.endpointRevision) return { inserted: false, stale: true };
+      const { endpointRevision: _, ...summary } = found;
+      return { inserted: false, existing: summary };
     });
   }
 }
