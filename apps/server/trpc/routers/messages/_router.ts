@@ -11,6 +11,7 @@ import { messageProofHandler } from './proof.handler';
 import { messageReceiptHandler } from './receipt.handler';
 import { reconcileHandler } from './reconcile.handler';
 import { ZReconcileInput } from './reconcile.schema';
+import { reprocessMessageHandler } from './reprocess.handler';
 import { searchMessagesHandler } from './search.handler';
 import { ZSearchMessagesInput } from './search.schema';
 import { verifyMessageHandler } from './verify.handler';
@@ -23,6 +24,8 @@ export const messagesRouter = router({
   search: tenantProcedure.input(ZSearchMessagesInput).query(searchMessagesHandler),
   verify: tenantProcedure.input(ZVerifyMessageInput).mutation(verifyMessageHandler),
   setLegalHold: tenantProcedure.input(ZSetLegalHoldInput).mutation(setLegalHoldHandler),
+  // Operating it: re-run archiving of a failed or stuck message from its receipt's bytes.
+  reprocess: tenantProcedure.input(ZMessageIdInput).mutation(reprocessMessageHandler),
   // evidence: signed receipt, inclusion proof, reconciliation against the producer's list.
   receipt: tenantProcedure.input(ZMessageIdInput).query(messageReceiptHandler),
   proof: tenantProcedure.input(ZMessageIdInput).query(messageProofHandler),
