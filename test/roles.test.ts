@@ -31,6 +31,7 @@ const EXPECTED: Record<Permission, Role[]> = {
   'messages.list': [A, R, U],
   'messages.counts': [A, R, U],
   'messages.search': [A, R, U],
+  'messages.volume': [A, R, U],
   'messages.verify': [A, R, U],
   'messages.setLegalHold': [A, R],
   'messages.reprocess': [A],
@@ -201,6 +202,8 @@ describe('roles, scoped API keys and the access audit', () => {
         return { endpointId, range: '24h' };
       case 'messages.search':
         return { q: 'message' };
+      case 'messages.volume':
+        return { endpointId, bucket: 'hour' };
       case 'messages.setLegalHold':
         return { id: messageId, on: true };
       case 'messages.reprocess':

@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   'messages.list': READERS,
   'messages.counts': READERS,
   'messages.search': READERS,
+  'messages.volume': READERS,
   'messages.verify': READERS,
   'messages.setLegalHold': REVIEWERS,
   // Re-running a workflow is operating the archive, not reading it.

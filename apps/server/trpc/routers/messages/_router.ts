@@ -16,12 +16,15 @@ import { searchMessagesHandler } from './search.handler';
 import { ZSearchMessagesInput } from './search.schema';
 import { verifyMessageHandler } from './verify.handler';
 import { ZVerifyMessageInput } from './verify.schema';
+import { messageVolumeHandler } from './volume.handler';
+import { ZMessageVolumeInput } from './volume.schema';
 
 export const messagesRouter = router({
   get: tenantProcedure.input(ZMessageIdInput).query(getMessageHandler),
   list: tenantProcedure.input(ZListMessagesInput).query(listMessagesHandler),
   counts: tenantProcedure.input(ZMessageCountsInput).query(messageCountsHandler),
   search: tenantProcedure.input(ZSearchMessagesInput).query(searchMessagesHandler),
+  volume: tenantProcedure.input(ZMessageVolumeInput).query(messageVolumeHandler),
   verify: tenantProcedure.input(ZVerifyMessageInput).mutation(verifyMessageHandler),
   setLegalHold: tenantProcedure.input(ZSetLegalHoldInput).mutation(setLegalHoldHandler),
   // Operating it: re-run archiving of a failed or stuck message from its receipt's bytes.
