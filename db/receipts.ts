@@ -8,6 +8,7 @@ import {
   type IngestReceipt,
   ingestReceipts,
   type NewIngestReceipt,
+  type ReceiptState,
 } from './schema';
 
 /** What the ack needs back about a receipt: enough to answer, sign, and audit a conflict. */
@@ -205,4 +206,65 @@ export async function backlogByTenant(db: Db, tenantId?: string, endpointId?: st
     bytes: Number(r.bytes),
     oldestReceivedAt: r.oldest === null ? null : new Date(r.oldest),
   }));
+}
+
+/** What a reprocess decides on: the receipt of one of the tenant's messages, without the bytes. */
+export async function findTenantReceipt(db: Db, tenantId: string, id: string) {
+  const [row] = await db
+    .select({
+      ...relayColumns,
+      state: ingestReceipts.state,
+      receivedAt: ingestReceipts.receivedAt,
+      error: ingestReceipts.error,
+      finishedAt: ingestReceipts.finishedAt,
+    })
+    .from(ingestReceipts)
+    .where(and(eq(ingestReceipts.id, id), eq(ingestReceipts.tenantId, tenantId)));
+  return row;
+}
+
+/**
+ * An operator reprocesses a failed or stuck message: its receipt is owed work again ('started',
+ * re-checked by the relay after `recheckMs`, like any start), before the workflow starts, so the
+ * run can close it. Only from the state the caller saw: a concurrent reprocess or resend wins.
+ */
+export async function reopenReceipt(
+  db: Db | Tx,
+  id: string,
+  seen: ReceiptState,
+  recheckMs: number,
+): Promise<boolean> {
+  const reopened = await db
+    .update(ingestReceipts)
+    .set({
+      state: 'started',
+      error: null,
+      finishedAt: null,
+      relayAttempts: 0,
+      startedAt: sql`now()`,
+      nextRelayAt: sql`now() + ${`${recheckMs} milliseconds`}::interval`,
+    })
+    .where(and(eq(ingestReceipts.id, id), eq(ingestReceipts.state, seen)))
+    .returning({ id: ingestReceipts.id });
+  return reopened.length > 0;
+}
+
+/** The start could not be made now (Temporal down): the relay's next sweep takes the receipt. */
+export async function dueForRelayNow(db: Db, id: string): Promise<void> {
+  await db
+    .update(ingestReceipts)
+    .set({ nextRelayAt: sql`now()` })
+    .where(and(eq(ingestReceipts.id, id), inArray(ingestReceipts.state, [...BACKLOG_STATES])));
+}
+
+/** Undoes reopenReceipt when Temporal says the run had in fact completed: nothing to redo. */
+export async function restoreReceipt(
+  db: Db,
+  id: string,
+  previous: Pick<IngestReceipt, 'state' | 'error' | 'finishedAt'>,
+): Promise<void> {
+  await db
+    .update(ingestReceipts)
+    .set({ state: previous.state, error: previous.error, finishedAt: previous.finishedAt })
+    .where(and(eq(ingestReceipts.id, id), eq(ingestReceipts.state, 'started')));
 }

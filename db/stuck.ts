@@ -3,7 +3,7 @@
 // message whose workflow never got as far as writing its row is stuck too.
 import { and, count, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from './client';
-import { BACKLOG_STATES, ingestReceipts } from './schema';
+import { BACKLOG_STATES, ingestReceipts, type ReceiptState } from './schema';
 
 export interface StuckScope {
   tenantId: string;
@@ -11,6 +11,18 @@ export interface StuckScope {
   /** How long after receipt an unfinished message counts as stuck (STUCK_AFTER_MS). */
   olderThanMs: number;
   now?: Date;
+}
+
+/** The same definition for one receipt (messages.reprocess: stuck may be restarted, in progress not). */
+export function isStuck(
+  receipt: { state: ReceiptState; receivedAt: Date },
+  olderThanMs: number,
+  now = new Date(),
+): boolean {
+  return (
+    (BACKLOG_STATES as readonly ReceiptState[]).includes(receipt.state) &&
+    receipt.receivedAt.getTime() < now.getTime() - olderThanMs
+  );
 }
 
 export async function stuckMessageCount(db: Db | Tx, scope: StuckScope): Promise<number> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/cli';
 import { PERMISSIONS, type Permission } from '../apps/server/auth/permissions';
 import { appRouter } from '../apps/server/trpc/root';
-import { adminKeys, auditLog, messages } from '../db/schema';
+import { adminKeys, auditLog, ingestReceipts, messages } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { ROLES, type Role } from '../lib/roles';
 import { type Stack, startStack } from './helpers/stack';
@@ -31,8 +31,10 @@ const EXPECTED: Record<Permission, Role[]> = {
   'messages.list': [A, R, U],
   'messages.counts': [A, R, U],
   'messages.search': [A, R, U],
+  'messages.volume': [A, R, U],
   'messages.verify': [A, R, U],
   'messages.setLegalHold': [A, R],
+  'messages.reprocess': [A],
   'apiKeys.create': [A],
   'apiKeys.list': [A],
   'apiKeys.revoke': [A],
@@ -95,7 +97,7 @@ async function rawCall(baseUrl: string, key: string, path: string, input: unknow
 
 describe('roles, scoped API keys and the access audit', () => {
   let stack: Stack;
-  let admin: { key: string; id: string; api: ReturnType<typeof adminClient> };
+  let admin: { key: string; id: string; tenantId: string; api: ReturnType<typeof adminClient> };
   const keys = {} as Record<Role, { key: string; id: string }>;
   let other: { api: ReturnType<typeof adminClient>; endpointId: string; messageId: string };
   let messageId: string;
@@ -135,7 +137,12 @@ describe('roles, scoped API keys and the access audit', () => {
       .where(eq(adminKeys.keyHash, sha256Hex(t.adminKey)));
     // A key made the old way (tenant bootstrap) is an admin key.
     expect(row?.role).toBe('admin');
-    admin = { key: t.adminKey, id: row!.id, api: adminClient(stack.baseUrl, t.adminKey) };
+    admin = {
+      key: t.adminKey,
+      id: row!.id,
+      tenantId: t.tenantId,
+      api: adminClient(stack.baseUrl, t.adminKey),
+    };
     keys.admin = { key: admin.key, id: admin.id };
     for (const role of ['reviewer', 'auditor'] as const) {
       const created = await admin.api.apiKeys.create.mutate({ name: `${role} key`, role });
@@ -195,8 +202,12 @@ describe('roles, scoped API keys and the access audit', () => {
         return { endpointId, range: '24h' };
       case 'messages.search':
         return { q: 'message' };
+      case 'messages.volume':
+        return { endpointId, bucket: 'hour' };
       case 'messages.setLegalHold':
         return { id: messageId, on: true };
+      case 'messages.reprocess':
+        return { id: await failedMessage() };
       case 'apiKeys.create':
         return { name: 'made in the matrix', role: 'auditor' };
       case 'apiKeys.revoke':
@@ -206,6 +217,37 @@ describe('roles, scoped API keys and the access audit', () => {
       case 'download.attachment':
         return { id: messageId, ordinal: 0 };
     }
+  }
+
+  /** A message whose archiving failed, as the worker leaves one: its receipt and row say failed. */
+  let failedEndpointId: string | undefined;
+  async function failedMessage() {
+    // On an endpoint of their own: the access-audit test below lists the first endpoint's messages.
+    failedEndpointId ??= (await admin.api.endpoints.create.mutate({ name: 'failed', authMode: 'bearer' }))
+      .endpoint.id;
+    const id = randomUUID();
+    const raw = Buffer.from(JSON.stringify(samplePayload()));
+    const common = {
+      id,
+      tenantId: admin.tenantId,
+      endpointId: failedEndpointId,
+      externalId: `failed-${id}`,
+      receivedAt: new Date(),
+      rawSha256: sha256Hex(raw),
+      rawSize: raw.length,
+      requestId: randomUUID(),
+      workflowId: `archive-${id}`,
+    };
+    await stack.database.db.insert(ingestReceipts).values({
+      ...common,
+      raw,
+      authMode: 'bearer',
+      retentionDays: 1,
+      state: 'failed',
+      error: 'DataError: x',
+    });
+    await stack.database.db.insert(messages).values({ ...common, status: 'failed', error: 'DataError: x' });
+    return id;
   }
 
   /** Proofs and checkpoints need the tenant's log to have sealed one (its integrator runs every 10 s). */

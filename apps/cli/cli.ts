@@ -63,6 +63,7 @@ Messages:
                           filters; --since/--until bound occurred_at; --extra is JSONB
                           containment, e.g. '{"ticket":{"priority":"high"}}'
   messages verify <id>    Re-read every sealed object of a message and check its SHA-256
+  messages reprocess <id> Re-run archiving of a failed or stuck message from its stored bytes
   messages download <id> [--attachment N] [--out FILE]
                           Stream the raw body (or attachment N) from WORM storage, verifying
                           its SHA-256 on the way; writes to FILE, or stdout

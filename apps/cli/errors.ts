@@ -69,7 +69,9 @@ function describeClientError(err: TRPCClientError<AppRouter>, apiUrl: string): s
       code === 'UNAUTHORIZED'
         ? '\nhint: check the admin key (ADMIN_API_KEY, --key-file, or DATA_DIR/admin-key) belongs to this archive'
         : '';
-    return `error: ${code}: ${clean(err.message)}${hint}`;
+    // A refusal's machine-readable reason (e.g. message_archived) is what a script matches on.
+    const reason = err.data?.reason ? ` (${err.data.reason})` : '';
+    return `error: ${code}${reason}: ${clean(err.message)}${hint}`;
   }
   // No tRPC error body: the request never got a tRPC answer.
   const network = networkCode(err.cause);

@@ -235,6 +235,30 @@ export const messageCommands: Command[] = [
     },
   },
   {
+    name: 'messages reprocess',
+    args: ['id'],
+    options: [],
+    async run(ctx) {
+      const r = await ctx.api.messages.reprocess.mutate({ id: ctx.args[0]! });
+      if (ctx.json) return ctx.out(toJson(r));
+      ctx.out(
+        keyValues([
+          ['message', r.messageId],
+          ['was', r.previous],
+          ['workflow', r.workflowId],
+          [
+            'run',
+            r.started
+              ? r.previous === 'stuck'
+                ? 'the stuck run was terminated; a new run archives it from the stored bytes'
+                : 'started; it archives the message from the stored bytes'
+              : 'Temporal is unreachable; the relay starts it once it is back',
+          ],
+        ]),
+      );
+    },
+  },
+  {
     name: 'messages download',
     args: ['id'],
     options: ['attachment', 'out'],

@@ -25,8 +25,11 @@ export const PERMISSIONS = {
   'messages.list': READERS,
   'messages.counts': READERS,
   'messages.search': READERS,
+  'messages.volume': READERS,
   'messages.verify': READERS,
   'messages.setLegalHold': REVIEWERS,
+  // Re-running a workflow is operating the archive, not reading it.
+  'messages.reprocess': ADMIN,
   // Evidence: receipts, proofs and checkpoints are for anyone who may read the message;
   // reconciling a producer's list is the completeness check admins and auditors run.
   'messages.receipt': READERS,

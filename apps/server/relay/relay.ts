@@ -114,6 +114,16 @@ export class Relay {
     if (this.active === 0) void this.flushStarted();
   }
 
+  /**
+   * An operator's reprocess (messages.reprocess): start the run now under the same workflow id,
+   * terminating a run still going (a stuck one). Throws WorkflowExecutionAlreadyStartedError
+   * when the last run completed: a completed run is never redone, whatever the database says.
+   */
+  async restart(item: RelayItem): Promise<void> {
+    await startArchiveWorkflow({ ...this.opts, eagerStart: false }, item, { terminateRunning: true });
+    this.stats.started++;
+  }
+
   private async startOne(item: RelayItem): Promise<void> {
     try {
       await startArchiveWorkflow(this.opts, item);
@@ -150,10 +160,15 @@ export class Relay {
   }
 }
 
-/** Starts (or finds running) the workflow of one receipt; a closed run counts as started. */
+/**
+ * Starts (or finds running) the workflow of one receipt; a closed run counts as started.
+ * `terminateRunning` (reprocess): a running run is terminated and a fresh one started in its
+ * place, and a completed one is reported (thrown), not counted as started.
+ */
 export async function startArchiveWorkflow(
   opts: Pick<RelayOptions, 'temporal' | 'taskQueue' | 'fetchMaxAttempts' | 'startTimeoutMs' | 'eagerStart'>,
   item: RelayItem,
+  { terminateRunning = false }: { terminateRunning?: boolean } = {},
 ): Promise<void> {
   const { temporal } = opts;
   try {
@@ -172,9 +187,12 @@ export async function startArchiveWorkflow(
             fetchMaxAttempts: opts.fetchMaxAttempts,
           },
         ],
-        // Running → this start is a no-op. Closed → refused (so completed, never run twice),
-        // unless the run failed: a producer's resend of a failed message is archived afresh.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // Running → this start is a no-op (reprocess: the run is terminated and replaced).
+        // Closed → refused (so completed, never run twice), unless the run failed (or was
+        // terminated): a resend or a reprocess of a failed message is archived afresh.
+        workflowIdConflictPolicy: terminateRunning
+          ? WorkflowIdConflictPolicy.TERMINATE_EXISTING
+          : WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         requestEagerStart: opts.eagerStart ?? false,
         typedSearchAttributes: [
@@ -186,7 +204,7 @@ export async function startArchiveWorkflow(
       }),
     );
   } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (terminateRunning || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
 }
 

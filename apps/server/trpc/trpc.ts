@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { isAllowed } from '../auth/permissions';
 import type { Context } from './context';
+import { RefusalError } from './refusal';
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces to a client, whatever NODE_ENV says.
@@ -11,7 +12,11 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error, ctx }) {
     if (error.code === 'INTERNAL_SERVER_ERROR') {
       ctx?.log.error({ err: error.cause ?? error, path: shape.data.path }, 'admin procedure failed');
-      return { ...shape, message: 'internal error', data: { ...shape.data, issues: null } };
+      return {
+        ...shape,
+        message: 'internal error',
+        data: { ...shape.data, issues: null, reason: undefined },
+      };
     }
     const issues =
       error.cause instanceof ZodError
@@ -20,7 +25,10 @@ const t = initTRPC.context<Context>().create({
             message: i.message,
           }))
         : null;
-    return { ...shape, data: { ...shape.data, issues } };
+    // A refusal's machine-readable reason (message_archived, …) beside tRPC's generic code;
+    // undefined (absent on the wire) for every other error.
+    const reason = error instanceof RefusalError ? error.reason : undefined;
+    return { ...shape, data: { ...shape.data, issues, reason } };
   },
 });
 

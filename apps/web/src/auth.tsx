@@ -57,6 +57,7 @@ export const can = {
   manageEndpoints: (r: Role) => r === 'admin',
   manageKeys: (r: Role) => r === 'admin',
   readAudit: (r: Role) => r === 'admin' || r === 'auditor',
+  reprocess: (r: Role) => r === 'admin',
 };
 
 /** "wa_admin_AbC…xyz9": enough to recognise, useless to an onlooker. */

@@ -8,7 +8,8 @@ export type SearchInput = RouterInputs['messages']['search'];
 
 export const PAGE_SIZE = 50;
 
-export function searchInput(f: MessageFilters, cursor: string | undefined): SearchInput {
+/** The filter part, shared by messages.search and messages.volume (one filter on the server too). */
+export function filterInput(f: MessageFilters) {
   const from = dayStartIso(f.from);
   const to = dayAfterIso(f.to);
   const range =
@@ -22,10 +23,11 @@ export function searchInput(f: MessageFilters, cursor: string | undefined): Sear
     ...range,
     status: f.statuses.length > 0 ? f.statuses : undefined,
     hasAttachments: f.attachments === '' ? undefined : f.attachments === 'yes',
-    sort: f.sort,
-    cursor,
-    limit: PAGE_SIZE,
-  };
+  } satisfies Partial<SearchInput>;
+}
+
+export function searchInput(f: MessageFilters, cursor: string | undefined): SearchInput {
+  return { ...filterInput(f), sort: f.sort, cursor, limit: PAGE_SIZE };
 }
 
 export function useMessageResults(filters: MessageFilters, cursor: string | undefined) {

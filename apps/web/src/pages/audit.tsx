@@ -17,6 +17,7 @@ const ACTIONS = [
   'message.verified',
   'message.legal_hold_on',
   'message.legal_hold_off',
+  'message.reprocessed',
   'api_key.created',
   'api_key.revoked',
   'session.signed_in',

@@ -1,7 +1,9 @@
 // One archived message: participants, body, extra fields, attachments, integrity, and the
 // link to its workflow run in Temporal Web.
-import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { can, useSession } from '../auth';
+import { ConfirmDialog } from '../components/dialog';
 import { DownloadButton } from '../components/download-button';
 import {
   Alert,
@@ -16,21 +18,31 @@ import {
 import { formatBytes, prettyJson, showInvisible } from '../lib/format';
 import { temporalWorkflowUrl, useUiConfig } from '../lib/ui-config';
 import { Link, withQuery } from '../router';
-import { isNotFound, type RouterOutputs, useTRPC } from '../trpc';
+import { errorMessage, isNotFound, type RouterOutputs, useTRPC } from '../trpc';
 import { IntegrityPanel } from './integrity';
 
 type Message = RouterOutputs['messages']['get'];
 type Participant = NonNullable<Message['from']>;
 
 const FINAL = new Set(['archived', 'failed']);
+/** After a reprocess, the page follows the message this long even while its row still says failed. */
+const FOLLOW_REPROCESS_MS = 120_000;
 const crumbs = (label?: string) => [{ label: 'Messages', to: '/messages' }, ...(label ? [{ label }] : [])];
 
 export function MessageDetailPage({ id }: { id: string }) {
   const trpc = useTRPC();
+  const [reprocessedAt, setReprocessedAt] = useState<number | null>(null);
   const message = useQuery({
     ...trpc.messages.get.queryOptions({ id }),
-    // Until it is sealed (or failed), the record is still changing: follow it.
-    refetchInterval: (q) => (q.state.data && !FINAL.has(q.state.data.status) ? 2000 : false),
+    // Until it is sealed (or failed), the record is still changing: follow it. After a
+    // reprocess, a failed row is about to change too.
+    refetchInterval: (q) => {
+      const status = q.state.data?.status;
+      if (!status) return false;
+      if (!FINAL.has(status)) return 2000;
+      const following = reprocessedAt !== null && Date.now() - reprocessedAt < FOLLOW_REPROCESS_MS;
+      return following && status !== 'archived' ? 1000 : false;
+    },
   });
   useEffect(() => {
     document.title = `${message.data?.externalId ?? 'Message'} · Webhook Archive`;
@@ -79,8 +91,34 @@ export function MessageDetailPage({ id }: { id: string }) {
         }
         crumbs={crumbs(m.externalId)}
         badges={<StatusBadge status={m.status} />}
-        actions={<TemporalLink workflowId={m.workflowId} />}
+        actions={
+          <>
+            {m.status !== 'archived' && (
+              <ReprocessButton
+                m={m}
+                onStarted={() => {
+                  setReprocessedAt(Date.now());
+                  void message.refetch();
+                }}
+              />
+            )}
+            <TemporalLink workflowId={m.workflowId} />
+          </>
+        }
       />
+      {reprocessedAt !== null && (
+        <div data-testid="reprocess-notice">
+          {m.status === 'archived' ? (
+            <Alert kind="success" title="Reprocessed">
+              The message was archived again from the bytes received.
+            </Alert>
+          ) : (
+            <Alert kind="info" title="Reprocessing">
+              Archiving runs again from the stored raw bytes, under the same workflow; this page follows it.
+            </Alert>
+          )}
+        </div>
+      )}
       {m.error && <Alert title="Processing error">{m.error}</Alert>}
       {m.escapedFields.length > 0 && <EscapedNotice fields={m.escapedFields} scheme={m.escapeScheme} />}
       <div className="detail-grid">
@@ -276,6 +314,56 @@ function RecordPanel({ m }: { m: Message }) {
         </dd>
       </dl>
     </section>
+  );
+}
+
+/**
+ * Admins re-run archiving of a failed or stuck message (messages.reprocess). The server decides
+ * what may be reprocessed; a refusal (e.g. still in progress) is shown in the dialog.
+ */
+function ReprocessButton({ m, onStarted }: { m: Message; onStarted: () => void }) {
+  const trpc = useTRPC();
+  const role = useSession().role;
+  const [open, setOpen] = useState(false);
+  const reprocess = useMutation(
+    trpc.messages.reprocess.mutationOptions({
+      onSuccess: () => {
+        setOpen(false);
+        onStarted();
+      },
+    }),
+  );
+  if (!can.reprocess(role)) return null;
+  return (
+    <>
+      <button
+        type="button"
+        className="btn"
+        onClick={() => {
+          reprocess.reset();
+          setOpen(true);
+        }}
+      >
+        Reprocess…
+      </button>
+      <ConfirmDialog
+        open={open}
+        title="Reprocess this message?"
+        confirmLabel="Reprocess"
+        tone="primary"
+        busy={reprocess.isPending}
+        error={reprocess.isError ? errorMessage(reprocess.error) : undefined}
+        onCancel={() => setOpen(false)}
+        onConfirm={() => reprocess.mutate({ id: m.id })}
+      >
+        <p>
+          Archiving runs again from the exact bytes received, under the same workflow ID{' '}
+          <code>{m.workflowId}</code>: it never creates a second record. A run still going is stopped and
+          replaced, so do this once the cause of the failure is fixed.
+        </p>
+        <p>The request is written to the audit log.</p>
+      </ConfirmDialog>
+    </>
   );
 }
 

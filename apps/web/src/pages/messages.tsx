@@ -11,6 +11,7 @@ import {
   Spinner,
   StatusBadge,
 } from '../components/ui';
+import { VolumePanel } from '../components/volume-panel';
 import { formatCount } from '../lib/format';
 import {
   filtersFromSearch,
@@ -56,6 +57,7 @@ export function MessagesPage() {
         description="Every message your endpoints received. Search covers the body, participants and extra fields: words, “quoted phrases”, or, -word."
       />
       <FilterBar filters={filters} onApply={apply} />
+      <VolumePanel filters={filters} />
       {results.isPending ? (
         <Loading label="Searching…" />
       ) : results.isError ? (

@@ -13,7 +13,7 @@ import {
   tenantScopedParticipants,
 } from '../../../../../db/schema';
 import { toMessageSummary } from './message-view';
-import { SEARCH_SORTS, type SearchMessagesInput, type SearchSort } from './search.schema';
+import { type MessageFilter, SEARCH_SORTS, type SearchMessagesInput, type SearchSort } from './search.schema';
 
 /** Totals are exact up to this many matches; beyond it they are the planner's estimate. */
 export const SEARCH_COUNT_CAP = 10_000;
@@ -79,7 +79,7 @@ export function decodeSearchCursor(s: string, sort: SearchSort): SearchCursor {
  */
 export function searchConditions(
   tenantId: string,
-  input: SearchMessagesInput,
+  input: MessageFilter,
   opts: { forEstimate?: boolean } = {},
 ): SQL {
   const m = messages;

@@ -37,39 +37,52 @@ export const ZExtraFilter = z
   })
   .transform((v) => escapeJson(v) as Record<string, z.core.util.JSONType>);
 
-export const ZSearchMessagesInput = z
-  .object({
-    /** Web-search syntax: words (AND), "quoted phrases", `or`, `-word`. Language-neutral. */
-    q: storableText(1000).optional(),
-    endpointId: z.uuid().optional(),
-    /** An identifier of the sender or a recipient (exact, case-insensitive). */
-    participant: z.string().max(2048).trim().min(1).transform(escapeText).optional(),
-    /** Ranges are half-open: from <= t < to. */
-    occurredFrom: isoDate.optional(),
-    occurredTo: isoDate.optional(),
-    receivedFrom: isoDate.optional(),
-    receivedTo: isoDate.optional(),
-    status: z.array(z.enum(messageStatusEnum.enumValues)).min(1).max(4).optional(),
-    hasAttachments: z.boolean().optional(),
-    extra: ZExtraFilter.optional(),
+/**
+ * Which messages: the filter of messages.search, shared by messages.volume (and any future view
+ * of "the current filter"), so the two can never disagree on what a filter means.
+ */
+export const messageFilterShape = {
+  /** Web-search syntax: words (AND), "quoted phrases", `or`, `-word`. Language-neutral. */
+  q: storableText(1000).optional(),
+  endpointId: z.uuid().optional(),
+  /** An identifier of the sender or a recipient (exact, case-insensitive). */
+  participant: z.string().max(2048).trim().min(1).transform(escapeText).optional(),
+  /** Ranges are half-open: from <= t < to. */
+  occurredFrom: isoDate.optional(),
+  occurredTo: isoDate.optional(),
+  receivedFrom: isoDate.optional(),
+  receivedTo: isoDate.optional(),
+  status: z.array(z.enum(messageStatusEnum.enumValues)).min(1).max(4).optional(),
+  hasAttachments: z.boolean().optional(),
+  extra: ZExtraFilter.optional(),
+};
+
+type Ranges = Partial<Record<'occurredFrom' | 'occurredTo' | 'receivedFrom' | 'receivedTo', string>>;
+
+/** A filter's ranges must not be inverted; added to every schema built on the filter. */
+export function withValidRanges<S extends z.ZodType<Ranges>>(schema: S): S {
+  return schema
+    .refine(
+      (i) => !(i.occurredFrom && i.occurredTo) || Date.parse(i.occurredFrom) <= Date.parse(i.occurredTo),
+      { message: 'occurredFrom must not be after occurredTo', path: ['occurredFrom'] },
+    )
+    .refine(
+      (i) => !(i.receivedFrom && i.receivedTo) || Date.parse(i.receivedFrom) <= Date.parse(i.receivedTo),
+      { message: 'receivedFrom must not be after receivedTo', path: ['receivedFrom'] },
+    );
+}
+
+export const ZMessageFilter = withValidRanges(z.object(messageFilterShape));
+export type MessageFilter = z.output<typeof ZMessageFilter>;
+
+export const ZSearchMessagesInput = withValidRanges(
+  z.object({
+    ...messageFilterShape,
     sort: z.enum(SEARCH_SORTS).default('occurred_desc'),
     cursor: z.string().max(300).optional(),
     limit: z.number().int().min(1).max(SEARCH_MAX_LIMIT).default(50),
-  })
-  .refine(
-    (i) => !(i.occurredFrom && i.occurredTo) || Date.parse(i.occurredFrom) <= Date.parse(i.occurredTo),
-    {
-      message: 'occurredFrom must not be after occurredTo',
-      path: ['occurredFrom'],
-    },
-  )
-  .refine(
-    (i) => !(i.receivedFrom && i.receivedTo) || Date.parse(i.receivedFrom) <= Date.parse(i.receivedTo),
-    {
-      message: 'receivedFrom must not be after receivedTo',
-      path: ['receivedFrom'],
-    },
-  );
+  }),
+);
 
 export type SearchMessagesInput = z.output<typeof ZSearchMessagesInput>;
 /** What a caller passes (defaults optional), e.g. the benchmark. */
