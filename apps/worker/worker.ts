@@ -2,13 +2,12 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
+import { repoRoot } from '../../lib/repo-root';
 import { tracing } from '../../lib/tracing';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const workflowsPath = path.join(repoRoot, 'workflows/index.ts');
 export const defaultBundlePath = path.join(repoRoot, 'dist/workflow-bundle.js');
 /** The same workflows with OpenTelemetry's workflow interceptors bundled in (tracing on). */
