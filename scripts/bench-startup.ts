@@ -102,7 +102,8 @@ try {
       const order: Variant[] = round % 2 ? ['tsx', 'compiled'] : ['compiled', 'tsx'];
       for (const variant of order) {
         const r = await measure(role, variant, env);
-        (results[`${role} ${variant}`] ??= []).push(r);
+        const key = `${role} ${variant}`;
+        results[key] = [...(results[key] ?? []), r];
         console.log(
           `round ${round} ${role.padEnd(6)} ${variant.padEnd(8)} start ${r.startMs.toFixed(0).padStart(5)} ms  idle RSS ${r.rss.toFixed(0).padStart(4)} MB`,
         );
