@@ -10,6 +10,7 @@ import { createLogger } from '../lib/logger';
 import { clientInterceptors } from '../lib/temporal/client-interceptors';
 import { type SupervisedDevServer, superviseDevServer } from '../lib/temporal/dev-server';
 import { installTemporalRuntime } from '../lib/temporal/runtime';
+import { installTracing, shutdownTracing } from '../lib/tracing';
 import {
   attachmentFetchSettings,
   closeServer,
@@ -29,6 +30,8 @@ const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);
 let ready = false;
 installTemporalRuntime(log, temporalMetricsAddress(config));
+// Before any Temporal client or worker exists: they pick up its interceptors when built.
+await installTracing(config, 'webhook-archive');
 
 let devServer: SupervisedDevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
@@ -130,4 +133,5 @@ onShutdown(log, async () => {
   await workerConnection.close();
   await database.close();
   await devServer?.stop();
+  await shutdownTracing(); // exports the spans still buffered
 });

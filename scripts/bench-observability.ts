@@ -1,6 +1,8 @@
-// The cost of observability on the ack path: the embedded stack started with the request log and
-// metrics on, then off (REQUEST_LOG_ENABLED / METRICS_ENABLED), alternating ON, OFF, ON, OFF in
-// one run so drift on a shared machine hits both alike. HMAC-signed 1 KB messages, closed loop.
+// The cost of observability on the ack path: the embedded stack (compiled, as scripts/start runs
+// it) started with everything on — request log, metrics, and tracing exported over OTLP/HTTP to
+// a local receiver that accepts and discards — then off (REQUEST_LOG_ENABLED, METRICS_ENABLED,
+// no OTEL_EXPORTER_OTLP_ENDPOINT), alternating ON, OFF, ON, OFF in one run so drift on a shared
+// machine hits both alike. HMAC-signed 1 KB messages, closed loop.
 //
 //   node --import tsx scripts/bench-observability.ts [--messages 1500] [--concurrency 32] [--rounds 2]
 import { spawn } from 'node:child_process';
@@ -10,10 +12,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../apps/server/trpc/root';
+import { buildWorkflowBundle, defaultTracedBundlePath } from '../apps/worker/worker';
 import { hmacSha256Hex } from '../lib/crypto';
 import { stopChild } from '../lib/temporal/dev-server';
+import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
 import { freePort } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
+import { buildApp } from './build-app';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,14 +44,23 @@ const body1k = (externalId: string) => {
   return s.replace('"body":""', `"body":"${'x'.repeat(1024 - s.length)}"`);
 };
 
+// The compiled entry, and the traced workflow bundle tracing needs, built before anything is timed.
+await buildApp();
+await buildWorkflowBundle(defaultTracedBundlePath, { traced: true });
+const sink = await startOtlpReceiver({ keep: false });
+
 async function measure(observability: boolean, round: number): Promise<LoadResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-obs-'));
   const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const flag = observability ? 'true' : 'false';
-  const system = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
+  const env = { ...process.env };
+  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const system = spawn(process.execPath, ['dist/app/main.js'], {
     cwd: root,
     env: {
-      ...process.env,
+      ...env,
+      ...(observability ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
       DATA_DIR: dataDir,
       PORT: String(port),
       TEMPORAL_PORT: String(temporalPort),
@@ -111,11 +125,13 @@ for (let i = 1; i <= rounds; i++) {
 const mean = (rs: LoadResult[], k: 'perSecond' | 'p50' | 'p99') =>
   rs.reduce((a, r) => a + r[k], 0) / rs.length;
 console.log('');
+await sink.close();
+console.log(`(the OTLP sink received ${sink.requests} export requests)`);
 console.log(
-  `request log + metrics ON : ${mean(on, 'perSecond').toFixed(0)} acks/s, p50 ${mean(on, 'p50').toFixed(1)} ms, p99 ${mean(on, 'p99').toFixed(1)} ms`,
+  `request log + metrics + tracing ON : ${mean(on, 'perSecond').toFixed(0)} acks/s, p50 ${mean(on, 'p50').toFixed(1)} ms, p99 ${mean(on, 'p99').toFixed(1)} ms`,
 );
 console.log(
-  `request log + metrics OFF: ${mean(off, 'perSecond').toFixed(0)} acks/s, p50 ${mean(off, 'p50').toFixed(1)} ms, p99 ${mean(off, 'p99').toFixed(1)} ms`,
+  `request log + metrics + tracing OFF: ${mean(off, 'perSecond').toFixed(0)} acks/s, p50 ${mean(off, 'p50').toFixed(1)} ms, p99 ${mean(off, 'p99').toFixed(1)} ms`,
 );
 console.log(
   `cost: ${((1 - mean(on, 'perSecond') / mean(off, 'perSecond')) * 100).toFixed(1)}% of ack throughput`,

@@ -1,9 +1,11 @@
 // Prebuilds the workflow bundle (samples-typescript `production`): workers then start in
-// milliseconds and never load webpack, which keeps their memory small.
+// milliseconds and never load webpack, which keeps their memory small. With tracing configured
+// (OTEL_EXPORTER_OTLP_ENDPOINT, see lib/tracing) or --traced, also the traced bundle, which has
+// OpenTelemetry's workflow interceptors in it; the plain one has no OTel code at all.
 // --if-stale: only when a source the bundle is built from is newer than the bundle.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { buildWorkflowBundle, defaultBundlePath } from '../apps/worker/worker';
+import { buildWorkflowBundle, defaultBundlePath, defaultTracedBundlePath } from '../apps/worker/worker';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -17,10 +19,10 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-function isStale(): boolean {
+function isStale(bundle: string): boolean {
   let built: number;
   try {
-    built = statSync(defaultBundlePath).mtimeMs;
+    built = statSync(bundle).mtimeMs;
   } catch {
     return true;
   }
@@ -28,10 +30,18 @@ function isStale(): boolean {
   return Math.max(newestSource(path.join(root, 'workflows')), newestSource(path.join(root, 'lib'))) > built;
 }
 
-if (!process.argv.includes('--if-stale') || isStale()) {
+const traced =
+  process.argv.includes('--traced') ||
+  Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+const bundles = [
+  { file: defaultBundlePath, traced: false },
+  ...(traced ? [{ file: defaultTracedBundlePath, traced: true }] : []),
+];
+for (const b of bundles) {
+  if (process.argv.includes('--if-stale') && !isStale(b.file)) continue;
   const t0 = performance.now();
-  await buildWorkflowBundle(defaultBundlePath);
+  await buildWorkflowBundle(b.file, { traced: b.traced });
   console.error(
-    `[build-workflows] built ${path.relative(root, defaultBundlePath)} in ${Math.round(performance.now() - t0)} ms`,
+    `[build-workflows] built ${path.relative(root, b.file)} in ${Math.round(performance.now() - t0)} ms`,
   );
 }

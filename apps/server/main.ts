@@ -2,6 +2,7 @@
 // DATABASE_URL and TEMPORAL_ADDRESS; runs migrations on start (idempotent).
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
+import { installTracing, shutdownTracing } from '../../lib/tracing';
 import {
   closeServer,
   listen,
@@ -17,6 +18,7 @@ const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL).child({ component: 'server' });
 const { temporalAddress } = requireProductionSettings(config, 'server');
 
+await installTracing(config, 'webhook-archive-server'); // before the Temporal client is built
 const database = openConfiguredDatabase(config);
 await database.migrate();
 const serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
@@ -30,4 +32,5 @@ onShutdown(log, async () => {
   await closeMetrics();
   await serverDeps.close();
   await database.close();
+  await shutdownTracing();
 });

@@ -6,10 +6,10 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../../lib/repo-root';
 
 /** Where `npm run build:web` writes the bundle. */
-export const WEB_DIST_DIR = fileURLToPath(new URL('./dist', import.meta.url));
+export const WEB_DIST_DIR = path.join(repoRoot, 'apps/web/dist');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -7,6 +7,7 @@ import { startLedgerWorkflows } from '../../ledger/start';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { installTemporalRuntime } from '../../lib/temporal/runtime';
+import { installTracing, shutdownTracing } from '../../lib/tracing';
 import {
   attachmentFetchSettings,
   onShutdown,
@@ -23,6 +24,7 @@ const log = createLogger(config.LOG_LEVEL).child({ component: 'worker' });
 installTemporalRuntime(log, temporalMetricsAddress(config));
 const { temporalAddress } = requireProductionSettings(config, 'worker');
 
+await installTracing(config, 'webhook-archive-worker'); // before the worker and client are built
 const database = openConfiguredDatabase(config);
 const connection = await NativeConnection.connect({ address: temporalAddress });
 const evidence = openEvidence(config);
@@ -49,9 +51,11 @@ await startLedgerWorkflows(client, database.db, config.TEMPORAL_TASK_QUEUE, evid
 onShutdown(log, async () => {
   await closeMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();
+  await shutdownTracing(); // exports the spans still buffered
 });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
 await worker.run();
 await client.connection.close();
 await connection.close();
 await database.close();
+await shutdownTracing();

@@ -1,34 +1,52 @@
 // The Temporal worker: runs archiveMessage and its activities against real dependencies.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { ActivityDeps } from '../../activities/deps';
+import { repoRoot } from '../../lib/repo-root';
+import { tracing } from '../../lib/tracing';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const workflowsPath = path.join(repoRoot, 'workflows/index.ts');
 export const defaultBundlePath = path.join(repoRoot, 'dist/workflow-bundle.js');
+/** The same workflows with OpenTelemetry's workflow interceptors bundled in (tracing on). */
+export const defaultTracedBundlePath = path.join(repoRoot, 'dist/workflow-bundle-traced.js');
 
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt workflow bundle (samples-typescript `production`); built on the fly if absent. */
+  /**
+   * A prebuilt workflow bundle (samples-typescript `production`); built on the fly if absent.
+   * With tracing on it must be a traced one (buildWorkflowBundle(path, { traced: true })).
+   */
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
 }
 
 export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> {
-  const bundlePath =
-    opts.workflowBundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
+  // Tracing: activity interceptors and the span sink here; the workflow interceptors live in
+  // the (traced) workflow bundle, or are bundled on the fly when there is none.
+  const traced = tracing()?.worker;
+  const prebuilt = traced ? defaultTracedBundlePath : defaultBundlePath;
+  const bundlePath = opts.workflowBundlePath ?? (existsSync(prebuilt) ? prebuilt : undefined);
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath }),
+    ...(traced
+      ? {
+          interceptors: {
+            ...traced.interceptors,
+            ...(bundlePath ? {} : { workflowModules: [tracedWorkflowInterceptors()] }),
+          },
+          sinks: traced.sinks,
+        }
+      : {}),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     ...(opts.maxConcurrentWorkflowTaskExecutions
@@ -40,11 +58,22 @@ export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> 
 }
 
 /** Builds the workflow bundle once (scripts/start, tests) so workers start in milliseconds. */
-export async function buildWorkflowBundle(outFile: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+export async function buildWorkflowBundle(outFile: string, opts: { traced?: boolean } = {}): Promise<void> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    logger: quietLogger,
+    ...(opts.traced ? { workflowInterceptorModules: [tracedWorkflowInterceptors()] } : {}),
+  });
   const { mkdir, writeFile } = await import('node:fs/promises');
   await mkdir(path.dirname(outFile), { recursive: true });
   await writeFile(outFile, code);
+}
+
+/** OpenTelemetry's workflow interceptor module (inbound, outbound, internals), by file path. */
+function tracedWorkflowInterceptors(): string {
+  return createRequire(import.meta.url).resolve(
+    '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+  );
 }
 
 const noop = () => {};

@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
 import { metrics } from '../metrics';
+import { tracing } from '../tracing';
 
 const countStarts: WorkflowClientInterceptor = {
   async start(input, next) {
@@ -21,6 +22,9 @@ const countStarts: WorkflowClientInterceptor = {
   },
 };
 
+/** Tracing (when installed before the client is built) wraps each start in a span and puts the
+ * trace context in the workflow's headers, so the run and its activities join the caller's trace. */
 export function clientInterceptors(): ClientInterceptors {
-  return { workflow: [countStarts] };
+  const t = tracing();
+  return { workflow: t ? [countStarts, t.clientInterceptor] : [countStarts] };
 }

@@ -44,6 +44,8 @@ export interface StackOptions {
   /** Share sealed secrets with another stack on the same database. */
   masterKey?: string;
   env?: Record<string, string>;
+  /** The worker's workflow bundle (default: the run's plain one); tracing needs a traced one. */
+  workflowBundlePath?: string;
 }
 
 export interface Stack {
@@ -150,7 +152,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           fetch: attachmentFetchSettings(config),
           evidence: deps.evidence,
         },
-        workflowBundlePath: inject('workflowBundlePath'),
+        workflowBundlePath: opts.workflowBundlePath ?? inject('workflowBundlePath'),
       });
       workerRun = worker.run();
       stack.worker = worker;

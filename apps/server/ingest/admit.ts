@@ -7,6 +7,7 @@ import { recordConflict } from '../../../db/conflicts';
 import { type ReceiptSummary, replaceFailedReceipt } from '../../../db/receipts';
 import type { AuthMode, NewIngestReceipt } from '../../../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../../../lib/ids';
+import { tracing } from '../../../lib/tracing';
 import { rawBodyKey, retainUntil } from '../../../worm/keys';
 import type { WormStore } from '../../../worm/store';
 import type { Relay } from '../relay/relay';
@@ -89,7 +90,8 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
 
   const accepted = (): AdmitResult => {
     deps.backlog.noteAccepted(req.tenantId, req.raw.length);
-    deps.relay.kick({ ...row, id: messageId, workflowId });
+    // The request's trace (when tracing is on) goes with the kick: the start joins it.
+    deps.relay.kick({ ...row, id: messageId, workflowId }, tracing()?.capture());
     const receipt = {
       id: messageId,
       state: 'pending' as const,

@@ -7,6 +7,7 @@ import type { AuthMode, Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
+import { tracing } from '../../../lib/tracing';
 import type { ServerDeps } from '../deps';
 import { createReceiptSigner } from '../evidence/receipt';
 import { HttpError, sendError, sendJson } from '../http/respond';
@@ -191,7 +192,13 @@ export function createIngestHandler(deps: ServerDeps) {
   });
   const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 
-  return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
+  // With tracing on, each request runs in its span (the relay's workflow start joins it later).
+  return function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
+    const t = tracing();
+    return t ? t.ingest(req, res, () => ingestOne(req, res, token)) : ingestOne(req, res, token);
+  };
+
+  async function ingestOne(req: IncomingMessage, res: ServerResponse, token: string) {
     const started = performance.now();
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
@@ -200,6 +207,7 @@ export function createIngestHandler(deps: ServerDeps) {
     let s: IngestState | undefined;
     // What the request log and metrics see: the answer, and what the steps had learned by then.
     let answer: { status: number; code: string } | HttpError | undefined;
+    let workflowId: string | undefined;
     try {
       if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', { allow: 'POST' });
       let resolved = await endpoints.resolve(token);
@@ -242,6 +250,7 @@ export function createIngestHandler(deps: ServerDeps) {
       const { endpoint } = s;
       const externalId = s.payload!.external_id;
       answer = { status: 200, code: result.status };
+      workflowId = result.workflowId;
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
@@ -285,6 +294,12 @@ export function createIngestHandler(deps: ServerDeps) {
       // every client can read the answer.
       sendError(res, httpErr);
     } finally {
+      tracing()?.annotate({
+        'webhook_archive.request_id': requestId,
+        ...(endpointId ? { 'webhook_archive.endpoint_id': endpointId } : {}),
+        ...(answer ? { 'webhook_archive.code': answer.code } : {}),
+        ...(workflowId ? { 'webhook_archive.workflow_id': workflowId } : {}),
+      });
       observeIngest(deps, {
         req,
         requestId,
@@ -296,7 +311,7 @@ export function createIngestHandler(deps: ServerDeps) {
         ...(answer ? { answer } : {}),
       });
     }
-  };
+  }
 }
 
 function body(s: IngestState): Buffer {

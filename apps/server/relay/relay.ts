@@ -14,6 +14,7 @@ import type { Db } from '../../../db/client';
 import { claimDueReceipts, markReceiptsStarted, type RelayItem } from '../../../db/receipts';
 import type { Logger } from '../../../lib/logger';
 import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../../lib/temporal/search-attributes';
+import { type TraceCarrier, tracing } from '../../../lib/tracing';
 import type { archiveMessage } from '../../../workflows/archive-message';
 
 export interface RelayOptions {
@@ -44,7 +45,8 @@ const MAX_QUEUED_KICKS = 20_000;
 const SWEEP_BATCH = 500;
 
 export class Relay {
-  private readonly queue: RelayItem[] = [];
+  /** Kicked receipts, each with the trace of the request that acknowledged it (tracing on). */
+  private readonly queue: { item: RelayItem; trace: TraceCarrier | undefined }[] = [];
   private active = 0;
   private started: string[] = [];
   private flushing: Promise<void> | undefined;
@@ -59,9 +61,9 @@ export class Relay {
   constructor(private readonly opts: RelayOptions) {}
 
   /** A receipt was just committed: start its workflow now, without the producer waiting. */
-  kick(item: RelayItem): void {
+  kick(item: RelayItem, trace?: TraceCarrier): void {
     if (this.stopped || Date.now() < this.backoffUntil || this.queue.length >= MAX_QUEUED_KICKS) return;
-    this.queue.push(item);
+    this.queue.push({ item, trace });
     this.pump();
   }
 
@@ -104,9 +106,11 @@ export class Relay {
 
   private pump(): void {
     while (this.active < this.opts.concurrency && this.queue.length > 0) {
-      const item = this.queue.shift()!;
+      const { item, trace } = this.queue.shift()!;
       this.active++;
-      void this.startOne(item).finally(() => {
+      const t = tracing();
+      const started = t ? t.resume(trace, () => this.startOne(item)) : this.startOne(item);
+      void started.finally(() => {
         this.active--;
         this.pump();
       });
