@@ -62,3 +62,51 @@ export async function runLoad(
     p99: pct(99),
   };
 }
+
+/**
+ * An open-loop load: requests leave on a fixed schedule (`ratePerSecond`), whether or not earlier
+ * ones were answered, as independent producers would send them. Latency counts from the
+ * scheduled time, so a server falling behind shows in the percentiles (no coordinated omission).
+ */
+export async function runPaced(
+  origin: string,
+  requests: LoadRequest[],
+  ratePerSecond: number,
+  maxConnections = 512,
+): Promise<LoadResult> {
+  const pool = new Pool(origin, { connections: maxConnections, pipelining: 1 });
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  const started = performance.now();
+  const interval = 1000 / ratePerSecond;
+  await Promise.all(
+    requests.map(async (r, i) => {
+      const due = started + i * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      const res = await pool.request({
+        method: 'POST',
+        path: r.url.pathname,
+        headers: r.headers,
+        body: r.body,
+      });
+      await res.body.text();
+      latencies.push(performance.now() - due);
+      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return {
+    sent: requests.length,
+    ok: statuses[200] ?? 0,
+    statuses,
+    seconds,
+    perSecond: requests.length / seconds,
+    p50: pct(50),
+    p99: pct(99),
+  };
+}

@@ -1,0 +1,93 @@
+// The ack benchmark (issue 9): HMAC-signed 1 KB messages over 20 endpoints at concurrency 64,
+// against the bare read+HMAC server of the same run, then paced at a fixed offered rate for the
+// latency percentiles. By default, on PostgreSQL, the ack path alone (the server process, its
+// Temporal elsewhere: topology server-only) with the endpoint cache on and off, then the whole
+// stack in one process; on the embedded default, the whole stack (PGlite).
+//
+//   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
+//        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10]
+import { parseArgs } from 'node:util';
+import { type LoadResult, runLoad, runPaced } from './bench/load';
+import { hmacRequests, type SystemOptions, startBaseline, startSystem } from './bench/system';
+
+const { values: args } = parseArgs({
+  options: {
+    database: { type: 'string', default: 'postgres' },
+    messages: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '64' },
+    endpoints: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '1000' },
+    'paced-seconds': { type: 'string', default: '10' },
+  },
+});
+const database = args.database === 'embedded' ? 'embedded' : 'postgres';
+const total = Number(args.messages);
+const concurrency = Number(args.concurrency);
+const endpointCount = Number(args.endpoints);
+const rate = Number(args.rate);
+const pacedCount = Math.round(rate * Number(args['paced-seconds']));
+
+function line(name: string, r: LoadResult, extra = '') {
+  console.log(
+    `${name.padEnd(44)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99
+      .toFixed(1)
+      .padStart(7)} ms  ${JSON.stringify(r.statuses)}${extra}`,
+  );
+}
+
+interface Variant {
+  name: string;
+  system: SystemOptions;
+}
+const variants: Variant[] =
+  database === 'postgres'
+    ? [
+        { name: 'ack path alone (server process)', system: { database, topology: 'server-only' } },
+        {
+          name: 'ack path alone, endpoint cache off',
+          system: { database, topology: 'server-only', env: { ENDPOINT_CACHE_MAX_ENTRIES: '0' } },
+        },
+        { name: 'whole stack, one process (archiving too)', system: { database, topology: 'all-in-one' } },
+      ]
+    : [
+        { name: 'whole stack, one process (PGlite)', system: { database, topology: 'all-in-one' } },
+        {
+          name: 'whole stack, endpoint cache off',
+          system: { database, topology: 'all-in-one', env: { ENDPOINT_CACHE_MAX_ENTRIES: '0' } },
+        },
+      ];
+
+console.log(
+  `# ack: ${total} HMAC 1 KB messages, concurrency ${concurrency}, ${endpointCount} endpoints; then ${pacedCount} paced at ${rate}/s; database ${database}`,
+);
+const results: { name: string; closed: LoadResult; paced: LoadResult }[] = [];
+let base: LoadResult | undefined;
+for (const v of variants) {
+  process.stdout.write(`# ${v.name}: starting...\n`);
+  const system = await startSystem(v.system);
+  try {
+    const endpoints = await system.createEndpoints(endpointCount);
+    if (!base) {
+      // The baseline runs once, between the first system's start and its load, same machine state.
+      const baseline = await startBaseline(endpoints[0]!.secret);
+      const one = [endpoints[0]!].map((e) => ({ ...e, url: `${baseline.origin}/x` }));
+      await runLoad(baseline.origin, hmacRequests('warm', 2000, one), concurrency);
+      base = await runLoad(baseline.origin, hmacRequests('base', total, one), concurrency);
+      await baseline.stop();
+    }
+    await runLoad(system.origin, hmacRequests('warm', 2000, endpoints), concurrency);
+    const closed = await runLoad(system.origin, hmacRequests('closed', total, endpoints), concurrency);
+    await new Promise((r) => setTimeout(r, 2000));
+    const paced = await runPaced(system.origin, hmacRequests('paced', pacedCount, endpoints), rate);
+    results.push({ name: v.name, closed, paced });
+  } finally {
+    await system.stop();
+  }
+}
+
+console.log('');
+line('baseline: bare read + HMAC server', base!);
+for (const r of results) {
+  line(r.name, r.closed, `  (${((100 * r.closed.perSecond) / base!.perSecond).toFixed(1)}% of baseline)`);
+  line(`  ...paced at ${rate}/s offered`, r.paced);
+}

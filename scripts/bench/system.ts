@@ -1,0 +1,185 @@
+// The system under test for the ingest benchmarks, in a child process:
+// - 'all-in-one': apps/main.ts as scripts/start runs it (HTTP server, relay, worker, Temporal dev
+//   server as a child), on PGlite or, with `database: 'postgres'`, on a fresh database of the
+//   machine's PostgreSQL;
+// - 'server-only': apps/server/main.ts alone on PostgreSQL, its Temporal unreachable, so the
+//   relay only queues what it would start: the ack path by itself, as a production server
+//   instance runs it with Temporal and the workers on other machines.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import type { AppRouter } from '../../apps/server/trpc/root';
+import { hmacSha256Hex } from '../../lib/crypto';
+import { stopChild } from '../../lib/temporal/dev-server';
+import { freePort } from '../../test/helpers/ports';
+import type { LoadRequest } from './load';
+
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const pgAdminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface SystemOptions {
+  database: 'embedded' | 'postgres';
+  topology: 'all-in-one' | 'server-only';
+  env?: Record<string, string>;
+}
+
+export interface System {
+  origin: string;
+  temporalPort: number;
+  api: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** HMAC endpoints, created through the admin API. */
+  createEndpoints(n: number): Promise<{ url: string; secret: string }[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(opts: SystemOptions): Promise<System> {
+  if (opts.topology === 'server-only' && opts.database !== 'postgres')
+    throw new Error('server-only needs --database postgres (PGlite belongs to one process)');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-'));
+  const [port, temporalPort, uiPort, deadPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const pgDb = opts.database === 'postgres' ? `wa_bench_${Date.now()}_${process.pid}` : undefined;
+  if (pgDb) await adminSql(`CREATE DATABASE ${pgDb}`);
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    LOG_LEVEL: 'warn',
+    ...(pgDb ? { DATABASE_URL: pgAdminUrl.replace(/\/[^/]*$/, `/${pgDb}`) } : {}),
+    ...opts.env,
+  };
+  let adminKey: string | undefined;
+  if (opts.topology === 'server-only') {
+    env.TEMPORAL_ADDRESS = `127.0.0.1:${deadPort}`;
+    env.MASTER_KEY = randomBytes(32).toString('base64url');
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'apps/cli/operator.ts', 'create', '--name', 'bench'],
+      {
+        cwd: root,
+        env,
+      },
+    ).toString();
+    adminKey = /admin key:\s+(\S+)/.exec(out)?.[1];
+  }
+  const entry = opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts';
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', entry],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const stop = async () => {
+    await stopChild(child, 30_000);
+    rmSync(dataDir, { recursive: true, force: true });
+    if (pgDb) await adminSql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+  };
+  try {
+    const origin = `http://127.0.0.1:${port}`;
+    await waitReady(child, `${origin}/healthz`, 120_000);
+    adminKey ??= readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
+    const api = createTRPCClient<AppRouter>({
+      links: [httpLink({ url: `${origin}/trpc`, headers: { authorization: `Bearer ${adminKey}` } })],
+    });
+    return {
+      origin,
+      temporalPort,
+      api,
+      createEndpoints: (n) =>
+        Promise.all(
+          Array.from({ length: n }, async (_, i) => {
+            const e = await api.endpoints.create.mutate({ name: `bench-${i}`, authMode: 'hmac' });
+            return { url: e.endpoint.url, secret: e.secret };
+          }),
+        ),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A 1 KB message in the contract's shape. */
+export function body1k(externalId: string): string {
+  const base = {
+    external_id: externalId,
+    occurred_at: '2026-05-28T14:30:00Z',
+    from: { identifier: 'alice@example.com', display_name: 'Alice' },
+    to: [{ identifier: 'bob@example.com', display_name: 'Bob' }],
+    body: '',
+    attachments: [],
+    channel: 'bench',
+  };
+  const s = JSON.stringify(base);
+  return s.replace('"body":""', `"body":"${'x'.repeat(1024 - s.length)}"`);
+}
+
+/** `count` HMAC-signed 1 KB requests spread round-robin over `endpoints`. */
+export function hmacRequests(
+  prefix: string,
+  count: number,
+  endpoints: { url: string; secret: string }[],
+): LoadRequest[] {
+  return Array.from({ length: count }, (_, i) => {
+    const ep = endpoints[i % endpoints.length]!;
+    const body = body1k(`${prefix}-${i}`);
+    return {
+      url: new URL(ep.url),
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-comma-signature': hmacSha256Hex(ep.secret, Buffer.from(body)),
+      },
+    };
+  });
+}
+
+/** The bare read + HMAC server (the ack's ceiling), in its own process. */
+export async function startBaseline(secret: string): Promise<{ origin: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/baseline-server.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), BASELINE_SECRET: secret },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitReady(child, `http://127.0.0.1:${port}/`, 30_000);
+  return { origin: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+async function waitReady(child: ChildProcess, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.stdout?.resume();
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`${url}: process exited (${exited}) before ready`);
+    try {
+      await fetch(url, { method: 'GET' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`timed out waiting for ${url}`);
+}
+
+async function adminSql(statement: string): Promise<void> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(statement);
+  } finally {
+    await sql.end();
+  }
+}
