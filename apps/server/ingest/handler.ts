@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthMode, Endpoint } from '../../../db/schema';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
+import { withDeadline } from '../../../lib/deadline';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
 import type { ServerDeps } from '../deps';
 import { endpointSecret } from '../endpoint-secret';
@@ -159,7 +160,11 @@ export function createIngestHandler(deps: ServerDeps) {
     let answer: { status: number; code: string } | HttpError | undefined;
     try {
       if (req.method !== 'POST') throw new HttpError('method_not_allowed', 'use POST', { allow: 'POST' });
-      const { endpoint, retentionDays } = await resolveEndpoint(deps.db, token);
+      const { endpoint, retentionDays } = await withDeadline(
+        resolveEndpoint(deps.db, token),
+        deps.config.INGEST_DB_TIMEOUT_MS,
+        'the endpoint lookup',
+      );
       endpointId = endpoint.id;
       s = {
         req,

@@ -6,6 +6,7 @@
 import type { Db } from '../../../db/client';
 import { findReceipts, insertReceipts, type ReceiptSummary } from '../../../db/receipts';
 import type { NewIngestReceipt } from '../../../db/schema';
+import { withDeadline } from '../../../lib/deadline';
 
 export type WriteResult = { inserted: true } | { inserted: false; existing: ReceiptSummary };
 
@@ -20,6 +21,12 @@ export interface ReceiptWriterOptions {
   maxInFlight: number;
   /** Rows per statement, at most. */
   maxBatch: number;
+  /**
+   * How long a request waits for its receipt (queue + insert) before it is answered 503. While
+   * the database is down or reconnecting, queries queue in the driver without a deadline of
+   * their own; a receipt committed after its request gave up is the retry's `duplicate`.
+   */
+  timeoutMs?: number;
 }
 
 export class ReceiptWriter {
@@ -32,10 +39,11 @@ export class ReceiptWriter {
   ) {}
 
   write(row: NewIngestReceipt): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
+    const written = new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       this.pump();
     });
+    return this.opts.timeoutMs ? withDeadline(written, this.opts.timeoutMs, 'the receipt insert') : written;
   }
 
   private pump(): void {
