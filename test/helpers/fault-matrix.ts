@@ -36,8 +36,10 @@ export type Component = (typeof COMPONENTS)[number];
 class NodeProcess {
   child: ChildProcess | undefined;
   private tail: string[] = [];
+  private killing = false;
   constructor(
     readonly name: string,
+    private readonly onUnexpectedExit: (what: string) => void,
     private readonly entry: string,
     private readonly env: NodeJS.ProcessEnv,
     private readonly readyLine?: RegExp,
@@ -50,6 +52,10 @@ class NodeProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.killing = false;
+    child.once('exit', (code, signal) => {
+      if (!this.killing) this.onUnexpectedExit(`${this.name} exited (code ${code}, signal ${signal}):\n${this.output()}`);
+    });
     let sawReadyLine = !this.readyLine;
     const collect = (b: Buffer) => {
       for (const line of b.toString().split('\n')) {
@@ -73,10 +79,12 @@ class NodeProcess {
   }
 
   async kill(): Promise<void> {
+    this.killing = true;
     if (this.child?.pid) await killAndWait(this.child.pid);
   }
 
   async stop(): Promise<void> {
+    this.killing = true;
     if (this.child) await stopChild(this.child, 5000);
   }
 
@@ -102,6 +110,8 @@ export interface Rig {
   restart(c: Component): Promise<void>;
   newEndpoint(name: string): Promise<{ tenantId: string; endpointId: string; url: string; secret: string }>;
   output(c: 'server' | 'worker'): string;
+  /** Our processes that died without being killed (with their last output): must stay empty. */
+  exits: string[];
   close(): Promise<void>;
 }
 
@@ -176,8 +186,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     RELAY_MAX_BACKOFF_MS: '2000',
     LOG_LEVEL: 'warn',
   };
-  const server = new NodeProcess('server', 'apps/server/main.ts', env);
-  const worker = new NodeProcess('worker', 'apps/worker/main.ts', { ...env, LOG_LEVEL: 'info' }, /worker running/);
+  const exits: string[] = [];
+  const onExit = (what: string) => {
+    exits.push(what);
+    log(what);
+  };
+  const server = new NodeProcess('server', onExit, 'apps/server/main.ts', env);
+  const worker = new NodeProcess('worker', onExit, 'apps/worker/main.ts', { ...env, LOG_LEVEL: 'info' }, /worker running/);
   const serverUp = () =>
     fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.status === 200,
@@ -192,6 +207,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     database,
     s3,
     bucket,
+    exits,
     async kill(c) {
       if (c === 'server') await server.kill();
       else if (c === 'worker') await worker.kill();
@@ -449,6 +465,8 @@ export interface FaultRow extends Counts {
   /** Archived per second after the component came back (for `none`: over the whole burst). */
   archivedPerSecondAfter: number;
   refused: Attempt[];
+  /** Every attempt, startedAt relative to the kill (for a closer look: scripts/fault-matrix.ts --dump). */
+  attempts: Attempt[];
 }
 
 export interface FaultOptions {
@@ -483,15 +501,12 @@ export async function runFault(rig: Rig, component: Component | 'none', opts: Fa
     await rig.restart(component);
     upAt = Date.now();
   }
+  // Progress is measured on the database of record (a poll fails while that is what is down).
+  const archivedSoFar = async () => (await countOutcome(rig, ep, burst.acked)).archived;
+  const archivedAtUp = component === 'none' ? 0 : await archivedSoFar().catch(() => 0);
   await burst.done;
 
-  // Progress is measured on the database of record; a poll fails while that is what is down.
-  const archivedSoFar = async () => {
-    const c = await countOutcome(rig, ep, burst.acked);
-    return c.archived;
-  };
   const deadline = Date.now() + (opts.archiveTimeoutMs ?? 150_000);
-  const archivedAtUp = component === 'none' ? 0 : await archivedSoFar().catch(() => 0);
   let allArchivedAt = Date.now();
   for (;;) {
     const n = await archivedSoFar().catch(() => -1);
@@ -526,6 +541,7 @@ export async function runFault(rig: Rig, component: Component | 'none', opts: Fa
     recoveryMs: Math.max(0, allArchivedAt - upAt),
     archivedPerSecondAfter: (counts.archived - archivedAtUp) / Math.max(0.001, (allArchivedAt - since) / 1000),
     refused: burst.refused,
+    attempts: burst.attempts.map((a) => ({ ...a, startedAt: a.startedAt - killedAt })),
   };
 }
 
