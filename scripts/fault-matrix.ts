@@ -4,7 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { COMPONENTS, type Component, type FaultRow, formatTable, runFault, startRig } from '../test/helpers/fault-matrix';
+import {
+  COMPONENTS,
+  type Component,
+  type FaultRow,
+  formatTable,
+  runFault,
+  startRig,
+} from '../test/helpers/fault-matrix';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -18,7 +25,8 @@ const { values, positionals } = parseArgs({
 });
 const count = Number(values.count);
 const only = positionals.length > 0 ? (positionals as Component[]) : [...COMPONENTS];
-for (const c of only) if (!COMPONENTS.includes(c)) throw new Error(`unknown component ${c} (${COMPONENTS.join(', ')})`);
+for (const c of only)
+  if (!COMPONENTS.includes(c)) throw new Error(`unknown component ${c} (${COMPONENTS.join(', ')})`);
 
 mkdirSync(path.resolve('.test-run'), { recursive: true });
 const t0 = Date.now();
@@ -33,14 +41,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 try {
   // The same-run baseline: a burst with nothing killed.
   for (const c of values['skip-baseline'] ? only : (['none', ...only] as const)) {
-    console.error(`[fault-matrix] ${c}: burst of ${count}${c === 'none' ? '' : `, ${c} SIGKILLed mid-burst`}`);
+    console.error(
+      `[fault-matrix] ${c}: burst of ${count}${c === 'none' ? '' : `, ${c} SIGKILLed mid-burst`}`,
+    );
     const row = await runFault(rig, c, { count });
     rows.push(row);
-    console.error(`[fault-matrix] ${c}: ${JSON.stringify({ ...row, refused: row.refused.length, attempts: row.attempts.length })}`);
+    console.error(
+      `[fault-matrix] ${c}: ${JSON.stringify({ ...row, refused: row.refused.length, attempts: row.attempts.length })}`,
+    );
   }
 } finally {
   await rig.close();
 }
 if (values.dump) writeFileSync(values.dump, JSON.stringify(rows, null, 1));
 console.log(formatTable(rows));
-console.log(`\n${count} messages per burst; total ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `\n${count} messages per burst; total ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);

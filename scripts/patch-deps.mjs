@@ -21,7 +21,9 @@ function patchPostgres() {
   const dir = path.join(root, 'node_modules/postgres');
   const { version } = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
   if (version !== '3.4.9') {
-    throw new Error(`scripts/patch-deps.mjs: postgres is ${version}, the patch is for 3.4.9; check upstream #1208`);
+    throw new Error(
+      `scripts/patch-deps.mjs: postgres is ${version}, the patch is for 3.4.9; check upstream #1208`,
+    );
   }
   for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
     const p = path.join(dir, file);
@@ -29,7 +31,10 @@ function patchPostgres() {
     if (s.includes(MARK)) continue;
     const replace = (from, to, times) => {
       const n = s.split(from).length - 1;
-      if (n !== times) throw new Error(`scripts/patch-deps.mjs: ${file}: expected ${times}× ${JSON.stringify(from)}, found ${n}`);
+      if (n !== times)
+        throw new Error(
+          `scripts/patch-deps.mjs: ${file}: expected ${times}× ${JSON.stringify(from)}, found ${n}`,
+        );
       s = s.split(from).join(to);
     };
     replace(
@@ -37,7 +42,11 @@ function patchPostgres() {
       `  function nextWrite(fn) {\n    ${MARK}\n    if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED', options))\n      return false\n    }\n`,
       1,
     );
-    replace('    clearImmediate(nextWriteTimer)\n', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n', 2);
+    replace(
+      '    clearImmediate(nextWriteTimer)\n',
+      '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n',
+      2,
+    );
     writeFileSync(p, s);
   }
 }

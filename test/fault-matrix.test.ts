@@ -28,9 +28,16 @@ describe('fault matrix: SIGKILL mid-burst, restart, count', () => {
     it(`${component}: every 200 archived exactly once; answers while down are 200 or 503 + Retry-After`, async () => {
       const row = await runFault(rig, component, { count: BURST });
       rows.push(row);
-      const diagnosis = () => `${JSON.stringify(row)}\nserver:\n${rig.output('server')}\nworker:\n${rig.output('worker')}`;
+      const diagnosis = () =>
+        `${JSON.stringify(row)}\nserver:\n${rig.output('server')}\nworker:\n${rig.output('worker')}`;
 
-      expect(row, diagnosis()).toMatchObject({ acked: BURST, archived: BURST, doubled: 0, lost: 0, receiptsOpen: 0 });
+      expect(row, diagnosis()).toMatchObject({
+        acked: BURST,
+        archived: BURST,
+        doubled: 0,
+        lost: 0,
+        receiptsOpen: 0,
+      });
       expect(row.refused).toEqual([]);
       expect(row.duringFault).toMatchObject({ other: 0, timeouts: 0 });
       expect(row.unavailableWithoutRetryAfter).toBe(0);

@@ -73,7 +73,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A failed assertion mid-outage: bring the store back so the worker's activities can finish.
-  if (sw && sw.process.exitCode !== null) sw = await startSeaweedFs({ dataDir: path.join(dir, 'seaweedfs'), s3Port });
+  if (sw && sw.process.exitCode !== null)
+    sw = await startSeaweedFs({ dataDir: path.join(dir, 'seaweedfs'), s3Port });
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRun;
   await connection?.close();

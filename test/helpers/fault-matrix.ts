@@ -20,7 +20,7 @@ import { ingestReceipts, ledgerLeaves, messages } from '../../db/schema';
 import { randomToken } from '../../lib/crypto';
 import { type DevServer, serverPid, startDevServer, stopChild } from '../../lib/temporal/dev-server';
 import { manifestKey } from '../../worm/keys';
-import { createPgCluster, type PgCluster } from './pg-cluster';
+import { createPgCluster } from './pg-cluster';
 import { freePort } from './ports';
 import { killAndWait } from './processes';
 import { type SeaweedFs, startSeaweedFs } from './seaweedfs';
@@ -54,7 +54,8 @@ class NodeProcess {
     this.child = child;
     this.killing = false;
     child.once('exit', (code, signal) => {
-      if (!this.killing) this.onUnexpectedExit(`${this.name} exited (code ${code}, signal ${signal}):\n${this.output()}`);
+      if (!this.killing)
+        this.onUnexpectedExit(`${this.name} exited (code ${code}, signal ${signal}):\n${this.output()}`);
     });
     let sawReadyLine = !this.readyLine;
     const collect = (b: Buffer) => {
@@ -73,7 +74,8 @@ class NodeProcess {
         throw new Error(`${this.name} exited during start-up:\n${this.output()}`);
       }
       if (sawReadyLine && (await ready())) return;
-      if (Date.now() > deadline) throw new Error(`${this.name} not ready in ${timeoutMs} ms:\n${this.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} not ready in ${timeoutMs} ms:\n${this.output()}`);
       await sleep(100);
     }
   }
@@ -192,7 +194,13 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     log(what);
   };
   const server = new NodeProcess('server', onExit, 'apps/server/main.ts', env);
-  const worker = new NodeProcess('worker', onExit, 'apps/worker/main.ts', { ...env, LOG_LEVEL: 'info' }, /worker running/);
+  const worker = new NodeProcess(
+    'worker',
+    onExit,
+    'apps/worker/main.ts',
+    { ...env, LOG_LEVEL: 'info' },
+    /worker running/,
+  );
   const serverUp = () =>
     fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
       (r) => r.status === 200,
@@ -260,7 +268,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
 // ---------------------------------------------------------------------------------------------
 // Producers
 
-export type Outcome = { kind: 'status'; status: number; retryAfter: boolean } | { kind: 'network' } | { kind: 'timeout' };
+export type Outcome =
+  | { kind: 'status'; status: number; retryAfter: boolean }
+  | { kind: 'network' }
+  | { kind: 'timeout' };
 
 export interface Attempt {
   externalId: string;
@@ -329,7 +340,12 @@ export function startBurst(opts: BurstOptions): Burst {
       } catch (err) {
         outcome = (err as Error).name === 'TimeoutError' ? { kind: 'timeout' } : { kind: 'network' };
       }
-      const attempt: Attempt = { externalId: payload.external_id, startedAt, ms: Date.now() - startedAt, outcome };
+      const attempt: Attempt = {
+        externalId: payload.external_id,
+        startedAt,
+        ms: Date.now() - startedAt,
+        outcome,
+      };
       attempts.push(attempt);
       if (outcome.kind === 'status' && outcome.status === 200) {
         acked.add(payload.external_id);
@@ -480,7 +496,11 @@ export interface FaultOptions {
   ratePerSecond?: number;
 }
 
-export async function runFault(rig: Rig, component: Component | 'none', opts: FaultOptions = {}): Promise<FaultRow> {
+export async function runFault(
+  rig: Rig,
+  component: Component | 'none',
+  opts: FaultOptions = {},
+): Promise<FaultRow> {
   const count = opts.count ?? 200;
   const ep = await rig.newEndpoint(`fault-${component}`);
   const sentAt = Date.now();
@@ -519,7 +539,9 @@ export async function runFault(rig: Rig, component: Component | 'none', opts: Fa
   }
   const counts = await countOutcome(rig, ep, burst.acked);
 
-  const during = burst.attempts.filter((a) => component !== 'none' && a.startedAt >= killedAt && a.startedAt <= upAt);
+  const during = burst.attempts.filter(
+    (a) => component !== 'none' && a.startedAt >= killedAt && a.startedAt <= upAt,
+  );
   const is = (a: Attempt, status: number) => a.outcome.kind === 'status' && a.outcome.status === status;
   const since = component === 'none' ? sentAt : upAt;
   return {
@@ -530,8 +552,9 @@ export async function runFault(rig: Rig, component: Component | 'none', opts: Fa
       unavailable: during.filter((a) => is(a, 503)).length,
       network: during.filter((a) => a.outcome.kind === 'network').length,
       timeouts: during.filter((a) => a.outcome.kind === 'timeout').length,
-      other: during.filter((a) => a.outcome.kind === 'status' && a.outcome.status !== 200 && a.outcome.status !== 503)
-        .length,
+      other: during.filter(
+        (a) => a.outcome.kind === 'status' && a.outcome.status !== 200 && a.outcome.status !== 503,
+      ).length,
     },
     unavailableWithoutRetryAfter: burst.attempts.filter(
       (a) => a.outcome.kind === 'status' && a.outcome.status === 503 && !a.outcome.retryAfter,
@@ -539,7 +562,8 @@ export async function runFault(rig: Rig, component: Component | 'none', opts: Fa
     maxAnswerMsDuringFault: Math.max(0, ...during.map((a) => a.ms)),
     downMs: upAt - killedAt,
     recoveryMs: Math.max(0, allArchivedAt - upAt),
-    archivedPerSecondAfter: (counts.archived - archivedAtUp) / Math.max(0.001, (allArchivedAt - since) / 1000),
+    archivedPerSecondAfter:
+      (counts.archived - archivedAtUp) / Math.max(0.001, (allArchivedAt - since) / 1000),
     refused: burst.refused,
     attempts: burst.attempts.map((a) => ({ ...a, startedAt: a.startedAt - killedAt })),
   };
@@ -555,7 +579,8 @@ export function formatTable(rows: FaultRow[]): string {
     .join('|')}|`;
   const lines = rows.map((r) => {
     const d = r.duringFault;
-    const answers = r.component === 'none' ? '—' : `${d.ok} / ${d.unavailable} / ${d.network} / ${d.other + d.timeouts}`;
+    const answers =
+      r.component === 'none' ? '—' : `${d.ok} / ${d.unavailable} / ${d.network} / ${d.other + d.timeouts}`;
     const ms = (x: number) => (r.component === 'none' ? '—' : `${(x / 1000).toFixed(1)} s`);
     return `| ${r.component} | ${r.acked} | ${r.archived} | ${r.doubled} | ${r.lost} | ${answers} | ${r.component === 'none' ? '—' : `${r.maxAnswerMsDuringFault} ms`} | ${ms(r.downMs)} | ${(r.recoveryMs / 1000).toFixed(1)} s | ${r.archivedPerSecondAfter.toFixed(1)} |`;
   });

@@ -59,7 +59,16 @@ export async function createPgCluster(opts: { dir: string; port: number }): Prom
     '-c synchronous_commit=on',
   ].join(' ');
   const start = async () =>
-    run(user, 'pg_ctl', ['-D', dataDir, '-o', serverOpts, '-l', path.join(opts.dir, 'server.log'), '-w', 'start']);
+    run(user, 'pg_ctl', [
+      '-D',
+      dataDir,
+      '-o',
+      serverOpts,
+      '-l',
+      path.join(opts.dir, 'server.log'),
+      '-w',
+      'start',
+    ]);
   const pid = () => Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   await start();
   return {
