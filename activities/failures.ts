@@ -3,12 +3,13 @@
 // ApplicationFailure of a type from the catalog in workflows/types.ts: non-retryable when no retry
 // can fix it, retryable (with the server's hint of when) otherwise. Anything unrecognised is an
 // infrastructure failure, retried by policy.
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../lib/logger';
 import { NON_RETRYABLE, RETRYABLE } from '../workflows/types';
 import { WormConflictError, WormIntegrityError } from '../worm/store';
 import { classifyError } from './errors';
 import { FetchPermanentError, FetchRetryableError } from './fetch';
+import { LocalAttemptBreaker } from './local-breaker';
 
 /** Bytes or a message that no retry can make archivable (schema refusal, hash mismatch). */
 export class ArchiveDataError extends Error {
@@ -50,20 +51,42 @@ export function toFailure(err: unknown, log: Logger, activity: string): unknown 
   return err;
 }
 
-/** Wraps every activity so its errors go through toFailure. */
+/**
+ * Wraps every activity so its errors go through toFailure, and its local attempts through the
+ * breaker (activities/local-breaker.ts): skipped while the activity keeps failing on infrastructure.
+ */
 export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(
   acts: T,
   log: Logger,
+  breaker = new LocalAttemptBreaker(),
 ): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(acts)) {
     wrapped[name] = async (...args: never[]) => {
+      if (isLocalAttempt() && breaker.isOpen(name)) {
+        throw ApplicationFailure.create({
+          message: `${name} failed on infrastructure moments ago; not holding a workflow-task slot for a local attempt`,
+          type: RETRYABLE.dependencyUnavailable,
+        });
+      }
       try {
-        return await fn(...args);
+        const result = await fn(...args);
+        breaker.succeeded(name);
+        return result;
       } catch (err) {
-        throw toFailure(err, log, name);
+        const failure = toFailure(err, log, name);
+        if (!(failure instanceof ApplicationFailure && failure.nonRetryable)) breaker.failed(name);
+        throw failure;
       }
     };
   }
   return wrapped as T;
+}
+
+function isLocalAttempt(): boolean {
+  try {
+    return Context.current().info.isLocal;
+  } catch {
+    return false; // called outside an activity (tests, scripts)
+  }
 }

@@ -209,6 +209,7 @@ export function openIngestPipeline(
     // PGlite runs one statement at a time: one in flight, and everything else batches behind it.
     maxInFlight: database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 4)),
     maxBatch: config.RECEIPT_BATCH_MAX,
+    timeoutMs: config.INGEST_DB_TIMEOUT_MS,
   });
   const backlog = new Backlog(
     db,

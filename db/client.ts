@@ -39,6 +39,10 @@ export function openDatabase(opts: DatabaseOptions): Database {
       onnotice: () => {},
       // Short connect timeout: an unreachable database must become a prompt 503, not a hang.
       connect_timeout: 5,
+      // Reconnect at most a second apart (the driver's default backoff grows to 20 s): queries
+      // queue behind a reconnecting connection, so a long backoff holds them long after the
+      // database is back (the fault matrix measured 20 s answers after a 3 s outage).
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     });
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     return {

@@ -87,6 +87,9 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
   // Receipts written in one statement, at most (group commit).
   RECEIPT_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(256),
+  // The longest a producer waits on the database for the ack (endpoint lookup, receipt insert):
+  // past it, 503 + Retry-After rather than a request hanging while the database is down.
+  INGEST_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   // The relay: a new receipt is started at once; the sweep (every RELAY_SWEEP_INTERVAL_MS) starts
   // what was not, RELAY_GRACE_MS after receipt, and re-starts (idempotently) a started receipt not
   // archived RELAY_RECHECK_MS after its start. Failing starts back off up to RELAY_MAX_BACKOFF_MS.

@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SA_ATTACHMENTS, SA_STATUS } from '../lib/temporal/search-attributes';
-import { type ArchiveMessageInput, type ArchiveOutcome, NON_RETRYABLE } from './types';
+import { type ArchiveMessageInput, type ArchiveOutcome, NON_RETRYABLE, RETRYABLE } from './types';
 
 // Infrastructure outages (database, object store) are waited out: retries never give up,
 // because an acknowledged message must end archived. Bad data is non-retryable by type.
@@ -28,10 +28,16 @@ const retry = {
 // slot: local attempts are few and short, any backoff over a second becomes a workflow timer,
 // and after them the step continues as a regular activity, whose retries the server schedules
 // without holding anything on the worker. Same activity, idempotent either way.
+// The worker's breaker (activities/local-breaker.ts) ends the local attempts at once while the
+// step keeps failing on infrastructure: no local retry then, straight to the regular activity.
 const local = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '1 second',
-  retry: { ...retry, maximumAttempts: 3 },
+  retry: {
+    ...retry,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [...retry.nonRetryableErrorTypes, RETRYABLE.dependencyUnavailable],
+  },
 });
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
 
@@ -52,7 +58,7 @@ async function step<K extends StepName>(
   try {
     return await call(local);
   } catch (err) {
-    if (isPermanent(err)) throw err;
+    if (isPermanent(err) && !isSkippedLocally(err)) throw err;
     log.warn('archive step still failing after its local attempts; continuing as a regular activity', {
       step: name,
       messageId: args[0].messageId,
@@ -117,6 +123,11 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
 function isPermanent(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+function isSkippedLocally(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === RETRYABLE.dependencyUnavailable;
 }
 
 /** Fetches URL attachments a few at a time; returns how many ended fetch_failed. */

@@ -5,7 +5,14 @@ import { continueAsNew, proxyLocalActivities, sleep } from '@temporalio/workflow
 import type { Activities } from '../activities';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
-const acts = proxyLocalActivities<Activities>({ startToCloseTimeout: '5 minutes', retry });
+// Every backoff a workflow timer (threshold below the first interval): a local activity holds a
+// workflow-task slot while it waits out a local backoff, and these retry without limit during an
+// outage of the database or the WORM store.
+const acts = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  localRetryThreshold: '500 milliseconds',
+  retry,
+});
 
 const ITERATIONS_PER_RUN = 300;
 

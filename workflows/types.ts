@@ -38,4 +38,9 @@ export const NON_RETRYABLE = {
 /** Retried by policy, with the type named so histories and logs say why. */
 export const RETRYABLE = {
   attachmentFetch: 'AttachmentFetchRetryable',
+  /**
+   * A local attempt skipped because the activity just failed on infrastructure
+   * (activities/local-breaker.ts): archiveMessage moves the step to a regular activity at once.
+   */
+  dependencyUnavailable: 'DependencyUnavailable',
 } as const;

@@ -25,6 +25,7 @@ export interface WorkerOptions {
   workflowBundlePath?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
 }
 
 export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> {
@@ -51,6 +52,9 @@ export async function createArchiveWorker(opts: WorkerOptions): Promise<Worker> 
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 100,
     ...(opts.maxConcurrentWorkflowTaskExecutions
       ? { maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions }
+      : {}),
+    ...(opts.maxConcurrentLocalActivityExecutions
+      ? { maxConcurrentLocalActivityExecutions: opts.maxConcurrentLocalActivityExecutions }
       : {}),
     // Our own logger carries the useful context; keep the SDK's quiet.
     shutdownGraceTime: '10 seconds',

@@ -9,6 +9,7 @@
 // database, so guessing fills nothing.
 import type { Db } from '../../../db/client';
 import { type SecretBox, sha256Hex } from '../../../lib/crypto';
+import { withDeadline } from '../../../lib/deadline';
 import { endpointSecret } from '../endpoint-secret';
 import { resolveEndpoint } from './resolve-endpoint';
 
@@ -33,6 +34,8 @@ export interface EndpointCacheOptions {
   maxEntries: number;
   /** An entry is read again after this long, so idle endpoints' secrets leave memory. */
   ttlMs: number;
+  /** The longest a lookup waits on the database (then a 503 the producer retries). */
+  timeoutMs?: number;
 }
 
 interface Entry {
@@ -67,7 +70,10 @@ export class EndpointCache {
   async fresh(token: string): Promise<ResolvedEndpoint> {
     const key = sha256Hex(token);
     this.entries.delete(key);
-    const { endpoint, retentionDays } = await resolveEndpoint(this.db, token);
+    const lookup = resolveEndpoint(this.db, token);
+    const { endpoint, retentionDays } = await (this.opts.timeoutMs
+      ? withDeadline(lookup, this.opts.timeoutMs, 'the endpoint lookup')
+      : lookup);
     const value = { endpoint, retentionDays, secret: endpointSecret(this.secretBox, endpoint) };
     if (this.opts.maxEntries > 0) {
       this.entries.set(key, { value, expiresAt: Date.now() + this.opts.ttlMs });

@@ -189,6 +189,7 @@ export function createIngestHandler(deps: ServerDeps) {
   const endpoints = new EndpointCache(deps.db, deps.secretBox, {
     maxEntries: config.ENDPOINT_CACHE_MAX_ENTRIES,
     ttlMs: config.ENDPOINT_CACHE_TTL_MS,
+    timeoutMs: config.INGEST_DB_TIMEOUT_MS,
   });
   const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 

@@ -9,6 +9,7 @@
 // the request is checked again against the endpoint as it is now.
 import type { Db } from '../../../db/client';
 import { findReceipts, type GuardedReceipt, insertReceipts, type ReceiptSummary } from '../../../db/receipts';
+import { withDeadline } from '../../../lib/deadline';
 
 export type WriteResult =
   | { inserted: true }
@@ -26,6 +27,12 @@ export interface ReceiptWriterOptions {
   maxInFlight: number;
   /** Rows per statement, at most. */
   maxBatch: number;
+  /**
+   * How long a request waits for its receipt (queue + insert) before it is answered 503. While
+   * the database is down or reconnecting, queries queue in the driver without a deadline of
+   * their own; a receipt committed after its request gave up is the retry's `duplicate`.
+   */
+  timeoutMs?: number;
 }
 
 export class ReceiptWriter {
@@ -38,10 +45,11 @@ export class ReceiptWriter {
   ) {}
 
   write(row: GuardedReceipt): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
+    const written = new Promise<WriteResult>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       this.pump();
     });
+    return this.opts.timeoutMs ? withDeadline(written, this.opts.timeoutMs, 'the receipt insert') : written;
   }
 
   private pump(): void {
