@@ -4,6 +4,7 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { type RequestLogInsert, requestLog } from '../../../db/schema';
+import { escapeText, isUnstorable } from '../../../db/storable-text';
 import { metrics } from '../../../lib/metrics';
 
 export interface RequestLogOptions {
@@ -69,7 +70,7 @@ export class RequestLogWriter {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize);
       try {
-        await this.db.insert(requestLog).values(batch);
+        await insertRequestLogRows(this.db, batch);
       } catch (err) {
         // Back to the front, oldest first: if the outage lasts, trim() drops the oldest.
         this.buffer.unshift(...batch);
@@ -101,4 +102,37 @@ export class RequestLogWriter {
     clearInterval(this.pruneTimer);
     await this.flush();
   }
+}
+
+/**
+ * One statement text for any batch: the rows travel as one JSON parameter (json_to_recordset), so
+ * nothing is rebuilt per batch; a 500-row drizzle insert cost the ack path ~6% of its CPU.
+ */
+function insertRequestLogRows(db: Db, rows: RequestLogInsert[]) {
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      at: r.at.toISOString(),
+      tenant_id: r.tenantId ?? null,
+      endpoint_id: r.endpointId ?? null,
+      request_id: r.requestId,
+      method: r.method,
+      status: r.status,
+      code: r.code,
+      // A reason may quote producer JSON (422 paths): keep it storable, as message text is.
+      reason: isUnstorable(r.reason) ? escapeText(r.reason) : r.reason,
+      source_ip: r.sourceIp ?? null,
+      body_bytes: r.bodyBytes ?? null,
+      body_sha256: r.bodySha256 ?? null,
+      headers: r.headers,
+      ack_ms: r.ackMs,
+    })),
+  );
+  return db.execute(sql`
+    insert into request_log (at, tenant_id, endpoint_id, request_id, method, status, code, reason,
+      source_ip, body_bytes, body_sha256, headers, ack_ms)
+    select at, tenant_id, endpoint_id, request_id, method, status, code, reason, source_ip,
+      body_bytes, body_sha256, headers, ack_ms
+    from json_to_recordset(${json}::json) as r(at timestamptz, tenant_id uuid, endpoint_id uuid,
+      request_id text, method text, status smallint, code text, reason text, source_ip text,
+      body_bytes integer, body_sha256 text, headers jsonb, ack_ms real)`);
 }
