@@ -38,4 +38,6 @@ export const NON_RETRYABLE = {
 /** Retried by policy, with the type named so histories and logs say why. */
 export const RETRYABLE = {
   attachmentFetch: 'AttachmentFetchRetryable',
+  /** An export waits for the transparency log to seal a checkpoint over its messages. */
+  exportNotReady: 'ExportNotReady',
 } as const;
