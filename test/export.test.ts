@@ -204,7 +204,7 @@ describe('exports', () => {
     const csv = entries.get('loadfile.csv')!.toString('utf8').trim().split('\r\n');
     expect(csv).toHaveLength(1 + N + N + N / URL_EVERY);
     expect(csv[0]).toMatch(/^DocID,ParentDocID,ItemType,MessageID/);
-  });
+  }, 300_000);
 
   it('serves byte ranges, so an interrupted download resumes (and the CLI does)', async () => {
     const whole = readFileSync(bundle);
@@ -242,7 +242,7 @@ describe('exports', () => {
     expect(code).toBe(0);
     expect(io.stdout).toContain('resumed');
     expect(readFileSync(out)).toEqual(whole);
-  });
+  }, 300_000);
 
   it('writes EMLs Python parses, with the attachments byte-exact, and RSMF that validates', async () => {
     const dir = path.join(stack.dir, 'unzipped');
@@ -317,7 +317,7 @@ print(json.dumps(out))
     expect(events).toBe(N);
     // A schema violation is caught: the validator can fail.
     expect(validate({ version: '2.0.0', participants: [], conversations: [], events: [{}] })).toBe(false);
-  });
+  }, 300_000);
 
   it('fails on a flipped attachment byte, a dropped message line and an altered proof, naming the item', async () => {
     const withUrl = lines.find((l) => l.attachments.length === 2)!;
@@ -366,7 +366,7 @@ print(json.dumps(out))
       expect(cli.status, name).toBe(1);
       expect(cli.stdout, name).toMatch(new RegExp(`first bad item: .*${messageId}`));
     }
-  });
+  }, 300_000);
 
   it('a worker killed mid-export: the export resumes and its files hash the same as an uninterrupted one', async () => {
     await stack.stopWorker();
