@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { searchConditions } from '../apps/server/trpc/routers/messages/search.query';
@@ -62,7 +62,7 @@ import { ProofTree } from './proof-tree';
 import { README } from './readme';
 import { RSMF_MAX_EVENTS, RsmfWriter } from './rsmf';
 import { signExportManifest } from './signed-manifest';
-import { writeZip, type ZipEntry } from './zip';
+import { writeLazyZip } from './zip';
 
 export interface ExportDeps {
   db: Db;
@@ -531,39 +531,65 @@ export async function finalizeExport(
   await writeAtomic(path.join(dir, README_TXT), README);
 
   const names = (await listFiles(dir)).filter((n) => n !== EXPORT_MANIFEST).sort(byPath);
-  const files = [];
-  for (const name of names) files.push({ path: name, ...(await hashFile(path.join(dir, name))) });
-  const manifest = signExportManifest(
-    {
-      format: BUNDLE_FORMAT,
-      version: BUNDLE_VERSION,
-      export_id: id,
-      tenant_id: job.tenantId,
-      created_at: job.createdAt.toISOString(),
-      filters: job.filters as ExportFilters & Record<string, unknown>,
-      messages: plan.ids.length,
-      checkpoint,
-      files,
-    },
-    deps.evidence.keyring.current,
-  );
-  await writeAtomic(path.join(dir, EXPORT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-
-  const entries: ZipEntry[] = [EXPORT_MANIFEST, ...names].map((name) => ({
-    name,
-    file: path.join(dir, name),
-    // Nested zips (inside .rsmf as base64) and raw bytes compress fine; nothing is pre-compressed
-    // except what producers attached, which deflate handles gracefully.
-  }));
+  // One read per file: each is hashed as the zip takes it in; EXPORT-MANIFEST.json comes last,
+  // when every hash is known (the zip writes its entries one after another, in order).
+  const files: { path: string; sha256: string; size: number }[] = [];
+  const hashing = (name: string) => {
+    const h = createHash('sha256');
+    let size = 0;
+    return new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        h.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+      flush(cb) {
+        files.push({ path: name, sha256: h.digest('hex'), size });
+        cb();
+      },
+    });
+  };
+  const manifestEntry = () => {
+    if (files.length !== names.length) throw new Error('export manifest built before every file was hashed');
+    const manifest = signExportManifest(
+      {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION,
+        export_id: id,
+        tenant_id: job.tenantId,
+        created_at: job.createdAt.toISOString(),
+        filters: job.filters as ExportFilters & Record<string, unknown>,
+        messages: plan.ids.length,
+        checkpoint,
+        files,
+      },
+      deps.evidence.keyring.current,
+    );
+    return Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]);
+  };
   await mkdir(deps.exportDir, { recursive: true });
-  await writeZip(entries, out);
+  await writeLazyZip(
+    [
+      ...names.map((name) => ({
+        name,
+        open: () => {
+          const t = hashing(name);
+          return createReadStream(path.join(dir, name))
+            .on('error', (err) => t.destroy(err))
+            .pipe(t);
+        },
+      })),
+      { name: EXPORT_MANIFEST, open: manifestEntry },
+    ],
+    out,
+  );
   const { sha256, size } = await hashFile(out);
   await deps.db
     .update(exportJobs)
     .set({ state: 'completed', size, sha256, completedAt: new Date(), updatedAt: new Date() })
     .where(eq(exportJobs.id, id));
   await rm(dir, { recursive: true, force: true });
-  return { size, sha256, files: files.length + 1 };
+  return { size, sha256, files: names.length + 1 };
 }
 
 /** Records progress for exports.get (the activity also heartbeats it to Temporal). */
