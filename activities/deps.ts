@@ -16,4 +16,6 @@ export interface ActivityDeps {
   fetch: AttachmentFetchSettings;
   /** Signing keyring and log settings (ledger/). */
   evidence: EvidenceDeps;
+  /** Where export bundles are built and kept (EXPORT_DIR). */
+  exportDir: string;
 }

@@ -4,6 +4,7 @@
 // can fix it, retryable (with the server's hint of when) otherwise. Anything unrecognised is an
 // infrastructure failure, retried by policy.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ExportIntegrityError, ExportNotReadyError } from '../export/build';
 import type { Logger } from '../lib/logger';
 import { NON_RETRYABLE, RETRYABLE } from '../workflows/types';
 import { WormConflictError, WormIntegrityError } from '../worm/store';
@@ -35,6 +36,14 @@ export function toFailure(err: unknown, log: Logger, activity: string): unknown 
     return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE.conflict);
   if (err instanceof WormIntegrityError)
     return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE.integrity);
+  if (err instanceof ExportIntegrityError)
+    return ApplicationFailure.nonRetryable(err.message, NON_RETRYABLE.integrity);
+  if (err instanceof ExportNotReadyError)
+    return ApplicationFailure.create({
+      message: err.message,
+      type: RETRYABLE.exportNotReady,
+      nextRetryDelay: 2000,
+    });
   if (err instanceof FetchPermanentError) {
     return ApplicationFailure.nonRetryable(
       `${err.reason}: ${err.message}`,

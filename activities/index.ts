@@ -2,6 +2,7 @@
 // activities-dependency-injection), so the worker and the tests wire real components in.
 import { createArchiveActivities } from './archive';
 import type { ActivityDeps } from './deps';
+import { createExportActivities } from './export';
 import { withFailureMapping } from './failures';
 import { createFetchAttachmentActivities } from './fetch-attachment';
 import { createLedgerActivities } from './ledger';
@@ -11,7 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createArchiveActivities(deps),
     ...createFetchAttachmentActivities(deps),
     ...createLedgerActivities(deps),
-    ...createLedgerActivities(deps),
+    ...createExportActivities(deps),
   };
   return withFailureMapping(activities, deps.log);
 }

@@ -87,6 +87,7 @@ const worker = await createArchiveWorker({
     log: log.child({ component: 'worker' }),
     fetch: attachmentFetchSettings(config),
     evidence: deps.evidence,
+    exportDir: config.EXPORT_DIR,
   },
   // Eager starts hand workflow tasks to this worker directly; they need free slots to land in.
   maxConcurrentWorkflowTaskExecutions: 200,

@@ -64,6 +64,8 @@ const envSchema = z.object({
     )
     .optional(),
   WORM_DIR: z.string().min(1).optional(),
+  // Export bundles (staged while built, then the zip): server and worker must share it.
+  EXPORT_DIR: z.string().min(1).optional(),
   // When set, the WORM store is this S3 bucket (it must have Object Lock enabled); otherwise the
   // local directory store in WORM_DIR. Credentials come from the standard AWS chain.
   S3_BUCKET: z.string().min(1).optional(),
@@ -217,9 +219,11 @@ const envSchema = z.object({
 
 export type RawEnv = z.input<typeof envSchema>;
 
-export interface Config extends Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL' | 'WORM_DIR'> {
+export interface Config
+  extends Omit<z.output<typeof envSchema>, 'PUBLIC_BASE_URL' | 'WORM_DIR' | 'EXPORT_DIR'> {
   PUBLIC_BASE_URL: string;
   WORM_DIR: string;
+  EXPORT_DIR: string;
 }
 
 export class ConfigError extends Error {
@@ -248,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DATA_DIR: dataDir,
     PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://${hostForUrl(c.HOST)}:${c.PORT}`).replace(/\/+$/, ''),
     WORM_DIR: path.resolve(c.WORM_DIR ?? path.join(dataDir, 'worm')),
+    EXPORT_DIR: path.resolve(c.EXPORT_DIR ?? path.join(dataDir, 'exports')),
   };
 }
 

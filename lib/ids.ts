@@ -22,3 +22,6 @@ export function messageIdFor(endpointId: string, externalId: string): string {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** One export run per export id (the export's own random UUID). */
+export const exportWorkflowId = (exportId: string) => `export-${exportId}`;

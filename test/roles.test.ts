@@ -49,8 +49,12 @@ const EXPECTED: Record<Permission, Role[]> = {
   'endpoints.setExpectedCadence': [A],
   'endpoints.silence': [A],
   'requests.traffic': [A, U],
+  'exports.create': [A, R, U],
+  'exports.get': [A, R, U],
+  'exports.list': [A, R, U],
   'download.raw': [A, R, U],
   'download.attachment': [A, R, U],
+  'download.export': [A, R, U],
 };
 
 interface Call {
@@ -70,7 +74,9 @@ function procedureType(path: string): string {
 async function rawCall(baseUrl: string, key: string, path: string, input: unknown): Promise<Call> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   let res: Response;
-  if (path.startsWith('download.')) {
+  if (path === 'download.export') {
+    res = await fetch(`${baseUrl}/api/exports/${(input as { id: string }).id}/download`, { headers });
+  } else if (path.startsWith('download.')) {
     const { id, ordinal } = input as { id: string; ordinal?: number };
     const suffix = ordinal === undefined ? 'raw' : `attachments/${ordinal}`;
     res = await fetch(`${baseUrl}/api/messages/${id}/${suffix}`, { headers });
@@ -212,6 +218,14 @@ describe('roles, scoped API keys and the access audit', () => {
         return { name: 'made in the matrix', role: 'auditor' };
       case 'apiKeys.revoke':
         return { id: (await admin.api.apiKeys.create.mutate({ name: 'to revoke', role: 'auditor' })).id };
+      case 'exports.create':
+        return { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date().toISOString() };
+      case 'exports.get':
+        return { id: (await completedExport()).id };
+      case 'exports.list':
+        return undefined;
+      case 'download.export':
+        return { id: (await completedExport()).id };
       case 'download.raw':
         return { id: messageId };
       case 'download.attachment':
@@ -248,6 +262,25 @@ describe('roles, scoped API keys and the access audit', () => {
     });
     await stack.database.db.insert(messages).values({ ...common, status: 'failed', error: 'DataError: x' });
     return id;
+  }
+
+  /** One finished export of the admin's tenant, made once (its workflow waits for a checkpoint). */
+  let exported: Promise<{ id: string }> | undefined;
+  function completedExport() {
+    exported ??= (async () => {
+      await sealedCheckpoint();
+      const { id } = await admin.api.exports.create.mutate({
+        from: new Date(Date.now() - 3600_000).toISOString(),
+        to: new Date(Date.now() + 60_000).toISOString(),
+      });
+      for (let i = 0; ; i++) {
+        const e = await admin.api.exports.get.query({ id });
+        if (e.state === 'completed') return { id };
+        if (e.state === 'failed' || i > 240) throw new Error(`export ${id}: ${e.state} ${e.error ?? ''}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    return exported;
   }
 
   /** Proofs and checkpoints need the tenant's log to have sealed one (its integrator runs every 10 s). */

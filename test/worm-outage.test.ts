@@ -63,6 +63,7 @@ beforeAll(async () => {
       log: stack.deps.log,
       fetch: attachmentFetchSettings(stack.deps.config),
       evidence: stack.deps.evidence,
+      exportDir: stack.deps.config.EXPORT_DIR,
     },
     workflowBundlePath: inject('workflowBundlePath'),
     maxConcurrentWorkflowTaskExecutions: SLOTS,

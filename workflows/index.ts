@@ -1,2 +1,3 @@
 export { archiveMessage } from './archive-message';
+export { exportBundle } from './export';
 export { ledgerAuditor, ledgerIntegrator } from './ledger';

@@ -43,4 +43,6 @@ export const RETRYABLE = {
    * (activities/local-breaker.ts): archiveMessage moves the step to a regular activity at once.
    */
   dependencyUnavailable: 'DependencyUnavailable',
+  /** An export waits for the transparency log to seal a checkpoint over its messages. */
+  exportNotReady: 'ExportNotReady',
 } as const;

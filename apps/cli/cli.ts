@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { type Command, GLOBAL_OPTIONS, OPTIONS, type OptionValues } from './command';
 import { endpointCommands } from './commands/endpoints';
+import { exportCommands } from './commands/exports';
 import { keyCommands } from './commands/keys';
 import { messageCommands } from './commands/messages';
 import { reconcileCommands } from './commands/reconcile';
@@ -16,6 +17,8 @@ export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   env: Record<string, string | undefined>;
+  /** stderr is a terminal: long commands draw a progress bar there. */
+  isTTY?: boolean;
 }
 
 const COMMANDS: Command[] = [
@@ -24,6 +27,7 @@ const COMMANDS: Command[] = [
   ...keyCommands,
   ...requestCommands,
   ...reconcileCommands,
+  ...exportCommands,
 ];
 const GROUPS = [...new Set(COMMANDS.map((c) => c.name.split(' ')[0]!))];
 
@@ -85,6 +89,19 @@ Evidence:
                           Check the producer's list (one external id, or "id sha256", a line)
                           against the archive: missing, mismatched and, with a window on
                           received time, unexpected (archived but not listed) ids
+
+Exports (for regulators and e-discovery):
+  export create --from ISO --to ISO [--endpoint ID] [--q TEXT] [--formats rsmf,eml,jsonl]
+                [--wait]
+                          Start an export of the archived messages received in [from, to)
+                          (a zip: messages.jsonl, .eml, RSMF, raw bodies, attachments, proofs,
+                          signed EXPORT-MANIFEST.json); prints its id. --wait (or a terminal)
+                          follows its progress until it completes
+  export show <id>        State and progress of an export
+  export list             Recent exports, newest first
+  export download <id> --out FILE
+                          Download the bundle; resumes a partial FILE (HTTP Range) and checks
+                          the SHA-256 of the whole. Verify it with scripts/verify-export FILE
 
 Options:
   --allow CIDR            An IP address or CIDR range allowed to post; repeat the option or
@@ -152,6 +169,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       opts,
       json: opts.json ?? false,
       out,
+      ...(io.isTTY ? { progress: err } : {}),
     });
     return 0;
   } catch (e) {

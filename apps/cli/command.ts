@@ -38,6 +38,11 @@ export const OPTIONS = {
   code: { type: 'string' },
   // reconcile.
   file: { type: 'string' },
+  // export create.
+  from: { type: 'string' },
+  to: { type: 'string' },
+  formats: { type: 'string' },
+  wait: { type: 'boolean' },
 } as const;
 
 export const GLOBAL_OPTIONS = ['help', 'json', 'api-url', 'key-file'] as const;
@@ -73,6 +78,10 @@ export interface OptionValues {
   expires?: string;
   code?: string;
   file?: string;
+  from?: string;
+  to?: string;
+  formats?: string;
+  wait?: boolean;
 }
 
 export interface CommandContext {
@@ -84,6 +93,8 @@ export interface CommandContext {
   opts: OptionValues;
   json: boolean;
   out: (s: string) => void;
+  /** Set when stderr is a terminal: where progress bars are drawn. */
+  progress?: (s: string) => void;
 }
 
 export interface Command {

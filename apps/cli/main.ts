@@ -11,4 +11,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   env: process.env,
+  isTTY: process.stderr.isTTY === true,
 });

@@ -38,6 +38,7 @@ const worker = await createArchiveWorker({
     log,
     fetch: attachmentFetchSettings(config),
     evidence,
+    exportDir: config.EXPORT_DIR,
   },
 });
 // A worker has no HTTP server of its own: its /metrics is only on METRICS_PORT.

@@ -3,6 +3,7 @@ export * from './attachments';
 export * from './audit-log';
 export * from './endpoint-cadence';
 export * from './endpoints';
+export * from './exports';
 export * from './ingest-receipts';
 export * from './ledger-leaves';
 export * from './messages';

@@ -151,6 +151,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           log,
           fetch: attachmentFetchSettings(config),
           evidence: deps.evidence,
+          exportDir: config.EXPORT_DIR,
         },
         workflowBundlePath: opts.workflowBundlePath ?? inject('workflowBundlePath'),
       });

@@ -9,6 +9,7 @@ export const ACCESS_ACTIONS = [
   'message.viewed',
   'message.downloaded',
   'attachment.downloaded',
+  'export.downloaded',
   'messages.searched',
   'messages.listed',
 ] as const;

@@ -41,3 +41,24 @@ export async function authorizeDownload(
           ),
   };
 }
+
+/** The same checks for an export bundle's download (permission download.export). */
+export async function authorizeExportDownload(
+  deps: Pick<ServerDeps, 'db' | 'config'>,
+  req: IncomingMessage,
+  guard?: AdminAuthGuard,
+) {
+  const { principal, csrfRejected } = await authenticate(deps, req);
+  if (csrfRejected) throw new HttpError('csrf_failed', 'missing or invalid CSRF token (X-CSRF-Token)');
+  if (!principal)
+    throw (
+      guard?.refusal(req) ?? new HttpError('unauthorized', 'missing, invalid, revoked or expired credentials')
+    );
+  if (!isAllowed('download.export', principal.role))
+    throw new HttpError('forbidden', `the ${principal.role} role may not download exports`);
+  return {
+    ...principal,
+    record: (exportId: string, range: string | null) =>
+      recordAccess(deps.db, principal, 'export.downloaded', { type: 'export', id: exportId }, { range }),
+  };
+}

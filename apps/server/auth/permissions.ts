@@ -47,7 +47,12 @@ export const PERMISSIONS = {
   // What producers were answered, and why (operators and auditors; headers are masked).
   'requests.list': AUDITORS,
   'requests.traffic': AUDITORS,
-  // HTTP downloads (apps/server/http/download.ts).
+  // Exports for regulators and e-discovery: everyone who may read may export (and see exports).
+  'exports.create': READERS,
+  'exports.get': READERS,
+  'exports.list': READERS,
+  // HTTP downloads (apps/server/http/download.ts, export-download.ts).
+  'download.export': READERS,
   'download.raw': READERS,
   'download.attachment': READERS,
 } as const satisfies Record<string, readonly Role[]>;

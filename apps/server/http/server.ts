@@ -11,6 +11,7 @@ import { appRouter } from '../trpc/root';
 import { createAdminAuthGuard } from './admin-auth-guard';
 import { attachBodyPace, bodyPaceFrom } from './body-pace';
 import { createDownloadHandler, DOWNLOAD_PREFIX } from './download';
+import { createExportDownloadHandler, EXPORT_DOWNLOAD_PREFIX } from './export-download';
 import { createMetricsHandler } from './metrics';
 import { Readiness, standardChecks } from './readiness';
 import { HttpError, sendError, sendJson } from './respond';
@@ -50,6 +51,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
 
   const web = createWebUiHandler({ distDir: opts.webDistDir });
   const download = createDownloadHandler(deps, adminAuth);
+  const exportDownload = createExportDownloadHandler(deps, adminAuth);
   const auth = createAuthHandler(deps);
   const uiConfigBody = uiConfig(deps.config);
   const bodyPace = bodyPaceFrom(deps.config);
@@ -91,6 +93,7 @@ export function createHttpServer(deps: ServerDeps, opts: HttpServerOptions = {})
       return sendJson(res, 200, uiConfigBody);
     }
     if (pathname.startsWith(DOWNLOAD_PREFIX)) return download(req, res);
+    if (pathname.startsWith(EXPORT_DOWNLOAD_PREFIX)) return exportDownload(req, res);
     if (pathname.startsWith(AUTH_PREFIX)) return auth(req, res);
     if (pathname === KEYS_PATH) return keys(req, res); // evidence: public signing keys
     // Everything else that is not an API path is the admin UI (static files, SPA fallback).

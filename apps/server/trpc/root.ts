@@ -2,6 +2,7 @@ import { apiKeysRouter } from './routers/api-keys/_router';
 import { auditRouter } from './routers/audit/_router';
 import { authRouter } from './routers/auth/_router';
 import { endpointsRouter } from './routers/endpoints/_router';
+import { exportsRouter } from './routers/exports/_router';
 import { ledgerRouter } from './routers/ledger/_router';
 import { messagesRouter } from './routers/messages/_router';
 import { requestsRouter } from './routers/requests/_router';
@@ -12,6 +13,7 @@ export const appRouter = router({
   audit: auditRouter,
   auth: authRouter,
   endpoints: endpointsRouter,
+  exports: exportsRouter,
   messages: messagesRouter,
   requests: requestsRouter,
   ledger: ledgerRouter,

@@ -22,6 +22,7 @@ import { ApiKeysPage } from './pages/api-keys';
 import { AuditPage } from './pages/audit';
 import { EndpointDetailPage } from './pages/endpoint-detail';
 import { EndpointsPage } from './pages/endpoints';
+import { ExportsPage } from './pages/exports';
 import { MessageDetailPage } from './pages/message-detail';
 import { MessagesPage } from './pages/messages';
 import { NewEndpointPage } from './pages/new-endpoint';
@@ -178,7 +179,9 @@ function Shell() {
       ? 'audit'
       : location.pathname.startsWith('/api-keys')
         ? 'api-keys'
-        : 'endpoints';
+        : location.pathname.startsWith('/exports')
+          ? 'exports'
+          : 'endpoints';
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -237,6 +240,11 @@ function Shell() {
                 Messages
               </Link>
             </li>
+            <li>
+              <Link to="/exports" aria-current={section === 'exports' ? 'page' : undefined}>
+                Exports
+              </Link>
+            </li>
             {can.readAudit(session.role) && (
               <li>
                 <Link to="/audit" aria-current={section === 'audit' ? 'page' : undefined}>
@@ -268,6 +276,7 @@ function Routes({ pathname, role }: { pathname: string; role: Role }) {
   let m = new RegExp(`^/endpoints/${UUID}$`).exec(path);
   if (m) return <EndpointDetailPage key={m[1]} id={m[1]!} />;
   if (path === '/messages') return <MessagesPage />;
+  if (path === '/exports') return <ExportsPage />;
   m = new RegExp(`^/messages/${UUID}$`).exec(path);
   if (m) return <MessageDetailPage key={m[1]} id={m[1]!} />;
   return <NotFound />;

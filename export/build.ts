@@ -1,0 +1,608 @@
+// Builds an export bundle in four resumable steps (workflows/export.ts runs each as an activity):
+//   prepare   fixes what is exported: the matching archived messages, in (endpoint, time, id)
+//             order, and the sealed checkpoint every proof leads to (plan.json, written once);
+//   messages  stages each message's files (raw body, sealed manifest, attachments, .eml, proof)
+//             and appends its messages.jsonl line and loadfile.csv rows; resumable from any
+//             message (the index files are cut back to the offsets of the last one reported);
+//   rsmf      one .rsmf per endpoint per day from messages.jsonl; resumable per file;
+//   finalize  hashes every staged file into the signed EXPORT-MANIFEST.json and zips it all.
+// Everything is derived from the plan and sealed bytes, so a resumed run stages byte-identical
+// files and the zip (fixed timestamps, sorted entries) ends identical too.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { searchConditions } from '../apps/server/trpc/routers/messages/search.query';
+import { ZSearchMessagesInput } from '../apps/server/trpc/routers/messages/search.schema';
+import type { Db } from '../db/client';
+import {
+  attachments,
+  type ExportFilters,
+  endpoints,
+  exportJobs,
+  ingestReceipts,
+  ledgerLeaves,
+  messageColumns,
+  messages,
+} from '../db/schema';
+import { attachmentFromStorable, fromStorable } from '../db/storable-text';
+import { formatTlogProof, openNote, parseCheckpoint } from '../evidence/checkpoint';
+import { signReceipt } from '../evidence/receipt';
+import type { EvidenceDeps } from '../ledger/deps';
+import { logOrigin } from '../ledger/deps';
+import { latestCheckpoint, loadLeafHashes } from '../ledger/tree';
+import type { Logger } from '../lib/logger';
+import { rawBodyKey } from '../worm/keys';
+import type { WormStore } from '../worm/store';
+import { buildEml } from './eml';
+import {
+  attachmentPath,
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  CHECKPOINT_FILE,
+  EXPORT_MANIFEST,
+  emlPath,
+  KEYS_FILE,
+  LOADFILE_CSV,
+  MESSAGES_JSONL,
+  type MessageLine,
+  manifestPath,
+  messageLineSchema,
+  proofPath,
+  README_TXT,
+  rawPath,
+  rsmfPath,
+} from './layout';
+import { loadfileHeader, loadfileRows } from './loadfile';
+import { ProofTree } from './proof-tree';
+import { README } from './readme';
+import { RSMF_MAX_EVENTS, RsmfWriter } from './rsmf';
+import { signExportManifest } from './signed-manifest';
+import { writeLazyZip } from './zip';
+
+export interface ExportDeps {
+  db: Db;
+  worm: WormStore;
+  evidence: EvidenceDeps;
+  /** Where bundles are staged and kept (EXPORT_DIR, default DATA_DIR/exports). */
+  exportDir: string;
+  log: Logger;
+}
+
+/** Not an error in the data: the export waits (retryable) until the log has sealed a checkpoint. */
+export class ExportNotReadyError extends Error {
+  override name = 'ExportNotReadyError';
+}
+/** Sealed bytes that do not match their recorded hash: the export fails, naming the object. */
+export class ExportIntegrityError extends Error {
+  override name = 'ExportIntegrityError';
+}
+
+export const bundleFile = (exportDir: string, id: string) => path.join(exportDir, `${id}.zip`);
+const stagingDir = (deps: ExportDeps, id: string) => path.join(deps.exportDir, `${id}.staging`);
+const PLAN = '.plan.json';
+const WORK = '.work';
+
+interface Plan {
+  ids: string[];
+  treeSize: number;
+  /** The signed checkpoint note every proof leads to (null for an empty export). */
+  checkpoint: string | null;
+}
+
+export interface MessagesProgress {
+  done: number;
+  jsonlBytes: number;
+  csvBytes: number;
+  bytes: number;
+}
+
+async function loadJob(db: Db, id: string) {
+  const [job] = await db.select().from(exportJobs).where(eq(exportJobs.id, id));
+  if (!job) throw new Error(`export ${id} not found`);
+  return job;
+}
+
+async function writeAtomic(file: string, data: string | Buffer) {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, data);
+  await rename(`${file}.tmp`, file);
+}
+
+async function readPlan(dir: string): Promise<Plan> {
+  return JSON.parse(await readFile(path.join(dir, PLAN), 'utf8')) as Plan;
+}
+
+/** Step 1: which messages, in which order, proven against which checkpoint. Idempotent. */
+export async function prepareExport(deps: ExportDeps, id: string): Promise<{ total: number }> {
+  const dir = stagingDir(deps, id);
+  if (existsSync(path.join(dir, PLAN))) return { total: (await readPlan(dir)).ids.length };
+  const job = await loadJob(deps.db, id);
+  const f = job.filters;
+  const where = searchConditions(
+    job.tenantId,
+    ZSearchMessagesInput.parse({
+      q: f.q,
+      endpointId: f.endpointId,
+      receivedFrom: f.from,
+      receivedTo: f.to,
+      status: ['archived'],
+    }),
+  );
+  const rows = await deps.db
+    .select({ id: messages.id, leafIndex: ledgerLeaves.leafIndex })
+    .from(messages)
+    .leftJoin(ledgerLeaves, eq(ledgerLeaves.messageId, messages.id))
+    .where(where)
+    .orderBy(asc(messages.endpointId), asc(messages.sortAt), asc(messages.id));
+  const cp = await latestCheckpoint(deps.db, job.tenantId);
+  const size = cp?.treeSize ?? 0;
+  const uncovered = rows.filter((r) => r.leafIndex === null || r.leafIndex >= size).length;
+  // Just-archived messages are in the log within seconds (the integrator seals every 10 s).
+  if (uncovered > 0)
+    throw new ExportNotReadyError(`${uncovered} messages are not yet in a sealed checkpoint; retrying`);
+  const plan: Plan = { ids: rows.map((r) => r.id), treeSize: size, checkpoint: cp?.note ?? null };
+  await writeAtomic(path.join(dir, PLAN), JSON.stringify(plan));
+  await deps.db
+    .update(exportJobs)
+    .set({ total: plan.ids.length, updatedAt: new Date() })
+    .where(eq(exportJobs.id, id));
+  return { total: plan.ids.length };
+}
+
+const PAGE = 100;
+
+/** Step 2: stages every message's files; `resume` is the last progress the caller recorded. */
+export async function stageMessages(
+  deps: ExportDeps,
+  id: string,
+  resume: MessagesProgress | undefined,
+  report: (p: MessagesProgress) => void | Promise<void>,
+): Promise<MessagesProgress> {
+  const dir = stagingDir(deps, id);
+  const job = await loadJob(deps.db, id);
+  const plan = await readPlan(dir);
+  const formats = new Set(job.filters.formats);
+  const tree = new ProofTree(
+    plan.treeSize > 0 ? await loadLeafHashes(deps.db, job.tenantId, plan.treeSize) : [],
+  );
+  const jsonlFile = path.join(dir, MESSAGES_JSONL);
+  const csvFile = path.join(dir, LOADFILE_CSV);
+  const progress: MessagesProgress = resume ?? { done: 0, jsonlBytes: 0, csvBytes: 0, bytes: 0 };
+  if (resume) {
+    // Cut the index files back to what the reported progress covers; the rest is redone.
+    await truncate(jsonlFile, resume.jsonlBytes);
+    await truncate(csvFile, resume.csvBytes);
+  } else {
+    await writeFile(jsonlFile, '');
+    const header = loadfileHeader();
+    await writeFile(csvFile, header);
+    progress.csvBytes = Buffer.byteLength(header);
+  }
+  const jsonl = await open(jsonlFile, 'a');
+  const csv = await open(csvFile, 'a');
+  const endpointNames = new Map<string, string | null>();
+  try {
+    for (let start = progress.done; start < plan.ids.length; start += PAGE) {
+      const pageIds = plan.ids.slice(start, start + PAGE);
+      const page = await loadPage(deps.db, job.tenantId, pageIds, endpointNames);
+      for (const mid of pageIds) {
+        const item = page.get(mid);
+        if (!item) throw new ExportIntegrityError(`message ${mid} is no longer in the database`);
+        const staged = await stageMessage(deps, dir, item, plan, tree, formats);
+        const line = `${JSON.stringify(staged.line)}\n`;
+        const rows = loadfileRows(staged.line, staged.rawMd5);
+        await jsonl.write(line);
+        await csv.write(rows);
+        progress.done++;
+        progress.jsonlBytes += Buffer.byteLength(line);
+        progress.csvBytes += Buffer.byteLength(rows);
+        progress.bytes += staged.bytes;
+        await report({ ...progress });
+      }
+    }
+  } finally {
+    await jsonl.close();
+    await csv.close();
+  }
+  return progress;
+}
+
+type PageItem = Awaited<ReturnType<typeof loadPage>> extends Map<string, infer V> ? V : never;
+
+/** One page of messages with everything their files need, in five queries. */
+async function loadPage(db: Db, tenantId: string, ids: string[], names: Map<string, string | null>) {
+  const [msgs, atts, receipts, leaves] = await Promise.all([
+    db
+      .select(messageColumns())
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids))),
+    db
+      .select()
+      .from(attachments)
+      .where(inArray(attachments.messageId, ids))
+      .orderBy(asc(attachments.ordinal)),
+    db
+      .select({
+        id: ingestReceipts.id,
+        externalId: ingestReceipts.externalId,
+        endpointId: ingestReceipts.endpointId,
+        rawSha256: ingestReceipts.rawSha256,
+        receivedAt: ingestReceipts.receivedAt,
+      })
+      .from(ingestReceipts)
+      .where(inArray(ingestReceipts.id, ids)),
+    db.select().from(ledgerLeaves).where(inArray(ledgerLeaves.messageId, ids)),
+  ]);
+  const missing = [...new Set(msgs.map((m) => m.endpointId))].filter((e) => !names.has(e));
+  if (missing.length > 0) {
+    for (const e of await db
+      .select({ id: endpoints.id, name: endpoints.name })
+      .from(endpoints)
+      .where(inArray(endpoints.id, missing)))
+      names.set(e.id, e.name);
+  }
+  const out = new Map<
+    string,
+    {
+      message: ReturnType<typeof fromStorable<(typeof msgs)[number]>>;
+      attachments: ReturnType<typeof attachmentFromStorable<(typeof atts)[number]>>[];
+      receipt: (typeof receipts)[number] | undefined;
+      leaf: (typeof leaves)[number] | undefined;
+      endpointName: string | null;
+    }
+  >();
+  for (const m of msgs) {
+    out.set(m.id, {
+      message: fromStorable(m),
+      attachments: atts.filter((a) => a.messageId === m.id).map(attachmentFromStorable),
+      receipt: receipts.find((r) => r.id === m.id),
+      leaf: leaves.find((l) => l.messageId === m.id),
+      endpointName: names.get(m.endpointId) ?? null,
+    });
+  }
+  return out;
+}
+
+/** Streams a sealed object to a staged file, hashing it; refuses bytes that do not match. */
+async function stageObject(
+  source: Readable,
+  file: string,
+  expected: { sha256: string; what: string },
+): Promise<{ size: number; md5: string }> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const sha = createHash('sha256');
+  const md5 = createHash('md5');
+  let size = 0;
+  source.on('data', (c: Buffer) => {
+    sha.update(c);
+    md5.update(c);
+    size += c.length;
+  });
+  await pipeline(source, createWriteStream(file));
+  const actual = sha.digest('hex');
+  if (actual !== expected.sha256)
+    throw new ExportIntegrityError(
+      `${expected.what}: sealed bytes hash to ${actual}, expected ${expected.sha256}`,
+    );
+  return { size, md5: md5.digest('hex') };
+}
+
+async function stageMessage(
+  deps: ExportDeps,
+  dir: string,
+  item: PageItem,
+  plan: Plan,
+  tree: ProofTree,
+  formats: Set<string>,
+): Promise<{ line: MessageLine; rawMd5: string; bytes: number }> {
+  const m = item.message;
+  const mid = m.id;
+  if (!item.leaf || item.leaf.leafIndex === null || !item.receipt || !m.manifestKey)
+    throw new ExportIntegrityError(`message ${mid}: its receipt, manifest or log leaf is missing`);
+  const leafIndex = item.leaf.leafIndex;
+  let bytes = 0;
+
+  const raw = await stageObject(
+    await deps.worm.get(rawBodyKey(m.tenantId, m.rawSha256)),
+    path.join(dir, rawPath(mid)),
+    { sha256: m.rawSha256, what: `message ${mid} raw body` },
+  );
+  bytes += raw.size;
+  const manifest = await stageObject(await deps.worm.get(m.manifestKey), path.join(dir, manifestPath(mid)), {
+    sha256: item.leaf.manifestSha256,
+    what: `message ${mid} manifest`,
+  });
+  bytes += manifest.size;
+
+  const lineAttachments: MessageLine['attachments'] = [];
+  for (const a of item.attachments) {
+    const stored = a.status === 'stored' && a.wormKey && a.sha256;
+    let md5: string | null = null;
+    const rel = stored ? attachmentPath(mid, a.ordinal, a.filename) : null;
+    if (stored && rel) {
+      const s = await stageObject(await deps.worm.get(a.wormKey!), path.join(dir, rel), {
+        sha256: a.sha256!,
+        what: `message ${mid} attachment ${a.ordinal}`,
+      });
+      md5 = s.md5;
+      bytes += s.size;
+    }
+    lineAttachments.push({
+      ordinal: a.ordinal,
+      filename: a.filename,
+      content_type: a.contentType,
+      source: a.source,
+      url: a.url,
+      status: a.status,
+      size: a.size,
+      sha256: a.sha256,
+      md5,
+      path: rel,
+    });
+  }
+
+  const proof = formatTlogProof({
+    index: leafIndex,
+    hashes: tree.inclusionProof(leafIndex),
+    checkpoint: plan.checkpoint ?? '',
+  });
+  await writeAtomic(path.join(dir, proofPath(mid)), proof);
+
+  const r = item.receipt;
+  const line: MessageLine = {
+    message_id: mid,
+    external_id: m.externalId,
+    tenant_id: m.tenantId,
+    endpoint_id: m.endpointId,
+    endpoint_name: item.endpointName,
+    received_at: m.receivedAt.toISOString(),
+    occurred_at: m.occurredAt?.toISOString() ?? null,
+    from: m.from,
+    to: m.to,
+    body: m.body,
+    extra: m.extra,
+    raw: { path: rawPath(mid), sha256: m.rawSha256, size: raw.size },
+    manifest: { path: manifestPath(mid), sha256: item.leaf.manifestSha256 },
+    leaf_index: leafIndex,
+    proof: proofPath(mid),
+    // Ed25519 is deterministic: the same key re-signs the same receipt the 200 carried.
+    receipt: signReceipt(
+      {
+        message_id: mid,
+        external_id: r.externalId,
+        endpoint_id: r.endpointId,
+        tenant_id: m.tenantId,
+        raw_sha256: r.rawSha256,
+        received_at: r.receivedAt.toISOString(),
+      },
+      deps.evidence.keyring.current,
+    ),
+    eml: formats.has('eml') ? emlPath(mid) : null,
+    attachments: lineAttachments,
+  };
+  if (line.eml) {
+    const emlFile = path.join(dir, line.eml);
+    await mkdir(path.dirname(emlFile), { recursive: true });
+    await pipeline(
+      buildEml(
+        line,
+        lineAttachments.flatMap((a) =>
+          a.path && a.sha256
+            ? [
+                {
+                  file: path.join(dir, a.path),
+                  filename: a.filename,
+                  contentType: a.content_type,
+                  sha256: a.sha256,
+                },
+              ]
+            : [],
+        ),
+      ),
+      createWriteStream(emlFile),
+    );
+    bytes += (await stat(emlFile)).size;
+  }
+  return { line, rawMd5: raw.md5, bytes };
+}
+
+const dayOf = (line: MessageLine) => (line.occurred_at ?? line.received_at).slice(0, 10);
+
+/** Step 3: the RSMF files, one per endpoint per day (≤ RSMF_MAX_EVENTS). Resumable per file. */
+export async function stageRsmf(
+  deps: ExportDeps,
+  id: string,
+  resumeFiles: number,
+  report: (filesDone: number) => void | Promise<void>,
+): Promise<number> {
+  const dir = stagingDir(deps, id);
+  const job = await loadJob(deps.db, id);
+  if (!job.filters.formats.includes('rsmf')) return 0;
+  const work = path.join(dir, WORK, 'rsmf');
+  await rm(work, { recursive: true, force: true });
+  interface OpenFile {
+    index: number;
+    key: string;
+    part: number;
+    count: number;
+    out: string;
+    writer: RsmfWriter | undefined;
+  }
+  let current: OpenFile | undefined;
+  let next = 0;
+  const finish = async (f: OpenFile) => {
+    if (f.writer) {
+      await mkdir(path.dirname(f.out), { recursive: true });
+      await f.writer.finish(f.out);
+    }
+    await report(f.index + 1);
+  };
+  const lines = createInterface({
+    input: createReadStream(path.join(dir, MESSAGES_JSONL)),
+    crlfDelay: Infinity,
+  });
+  for await (const text of lines) {
+    if (!text) continue;
+    const line = messageLineSchema.parse(JSON.parse(text));
+    const day = dayOf(line);
+    const key = `${line.endpoint_id}/${day}`;
+    if (!current || current.key !== key || current.count >= RSMF_MAX_EVENTS) {
+      if (current) await finish(current);
+      const part = current && current.key === key ? current.part + 1 : 0;
+      const index = next++;
+      const out = path.join(dir, rsmfPath(line.endpoint_id, day, part));
+      // A file a previous attempt finished (it is renamed into place last) is kept, not rebuilt.
+      const done = index < resumeFiles && existsSync(out);
+      const group = { endpointId: line.endpoint_id, endpointName: line.endpoint_name, day, part };
+      current = {
+        index,
+        key,
+        part,
+        count: 0,
+        out,
+        writer: done ? undefined : new RsmfWriter(path.join(work, String(index)), group),
+      };
+    }
+    current.count++;
+    await current.writer?.add(line, (ordinal) =>
+      path.join(dir, line.attachments.find((a) => a.ordinal === ordinal)?.path ?? ''),
+    );
+  }
+  if (current) await finish(current);
+  await rm(path.join(dir, WORK), { recursive: true, force: true });
+  return next;
+}
+
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const name = rel ? `${rel}/${e.name}` : e.name;
+    if (!rel && (e.name === PLAN || e.name === WORK)) continue;
+    if (e.isDirectory()) out.push(...(await listFiles(root, name)));
+    else if (!e.name.endsWith('.tmp')) out.push(name);
+  }
+  return out;
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const c of createReadStream(file)) {
+    h.update(c as Buffer);
+    size += (c as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+/** Byte order of UTF-8 paths: the same on every machine and in every language. */
+const byPath = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Step 4: the signed EXPORT-MANIFEST.json over every staged file, and the zip. */
+export async function finalizeExport(
+  deps: ExportDeps,
+  id: string,
+): Promise<{ size: number; sha256: string; files: number }> {
+  const job = await loadJob(deps.db, id);
+  const out = bundleFile(deps.exportDir, id);
+  if (job.state === 'completed' && job.sha256 && job.size !== null && existsSync(out))
+    return { size: job.size, sha256: job.sha256, files: -1 };
+  const dir = stagingDir(deps, id);
+  const plan = await readPlan(dir);
+  let checkpoint: { origin: string; tree_size: number; root_hash: string } | null = null;
+  if (plan.checkpoint) {
+    const origin = logOrigin(deps.evidence.logHost, job.tenantId);
+    const verifiers = deps.evidence.keyring.published.map((k) => ({
+      name: origin,
+      publicKey: Buffer.from(k.public_key, 'base64'),
+    }));
+    const cp = parseCheckpoint(openNote(plan.checkpoint, verifiers).body);
+    checkpoint = { origin: cp.origin, tree_size: cp.size, root_hash: cp.rootHash.toString('hex') };
+    await writeAtomic(path.join(dir, CHECKPOINT_FILE), plan.checkpoint);
+  }
+  await writeAtomic(
+    path.join(dir, KEYS_FILE),
+    `${JSON.stringify({ keys: deps.evidence.keyring.published }, null, 2)}\n`,
+  );
+  await writeAtomic(path.join(dir, README_TXT), README);
+
+  const names = (await listFiles(dir)).filter((n) => n !== EXPORT_MANIFEST).sort(byPath);
+  // One read per file: each is hashed as the zip takes it in; EXPORT-MANIFEST.json comes last,
+  // when every hash is known (the zip writes its entries one after another, in order).
+  const files: { path: string; sha256: string; size: number }[] = [];
+  const hashing = (name: string) => {
+    const h = createHash('sha256');
+    let size = 0;
+    return new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        h.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+      flush(cb) {
+        files.push({ path: name, sha256: h.digest('hex'), size });
+        cb();
+      },
+    });
+  };
+  const manifestEntry = () => {
+    if (files.length !== names.length) throw new Error('export manifest built before every file was hashed');
+    const manifest = signExportManifest(
+      {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION,
+        export_id: id,
+        tenant_id: job.tenantId,
+        created_at: job.createdAt.toISOString(),
+        filters: job.filters as ExportFilters & Record<string, unknown>,
+        messages: plan.ids.length,
+        checkpoint,
+        files,
+      },
+      deps.evidence.keyring.current,
+    );
+    return Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]);
+  };
+  await mkdir(deps.exportDir, { recursive: true });
+  await writeLazyZip(
+    [
+      ...names.map((name) => ({
+        name,
+        open: () => {
+          const t = hashing(name);
+          return createReadStream(path.join(dir, name))
+            .on('error', (err) => t.destroy(err))
+            .pipe(t);
+        },
+      })),
+      { name: EXPORT_MANIFEST, open: manifestEntry },
+    ],
+    out,
+  );
+  const { sha256, size } = await hashFile(out);
+  await deps.db
+    .update(exportJobs)
+    .set({ state: 'completed', size, sha256, completedAt: new Date(), updatedAt: new Date() })
+    .where(eq(exportJobs.id, id));
+  await rm(dir, { recursive: true, force: true });
+  return { size, sha256, files: names.length + 1 };
+}
+
+/** Records progress for exports.get (the activity also heartbeats it to Temporal). */
+export async function recordProgress(db: Db, id: string, p: { done: number; bytes: number }) {
+  await db
+    .update(exportJobs)
+    .set({ done: p.done, bytes: p.bytes, updatedAt: new Date() })
+    .where(and(eq(exportJobs.id, id), eq(exportJobs.state, 'running')));
+}
+
+export async function recordFailure(db: Db, id: string, error: string) {
+  await db
+    .update(exportJobs)
+    .set({ state: 'failed', error, updatedAt: new Date(), completedAt: new Date() })
+    .where(eq(exportJobs.id, id));
+}
