@@ -4,7 +4,7 @@
 // boundary derives from the message id), so a resumed export writes byte-identical files.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer';
 import type { MessageLine } from './layout';
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stopChild } from '../lib/temporal/dev-server';
 import { INGEST_ROUTE } from '../lib/tracing/otel';
 import { buildApp } from '../scripts/build-app';
+import { testDatabaseUrl } from './helpers/database';
 import { type OtlpReceiver, startOtlpReceiver } from './helpers/otlp-receiver';
 import { freePort } from './helpers/ports';
 
@@ -28,7 +29,7 @@ describe('compiled server (dist/app)', () => {
     child = spawn(process.execPath, [path.join(appDir, 'server.js')], {
       env: {
         PATH: process.env.PATH,
-        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_URL: await testDatabaseUrl(),
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_TASK_QUEUE: `compiled-${process.pid}`,
         DATA_DIR: mkdtempSync(path.join(runDir, 'compiled-')),

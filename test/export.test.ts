@@ -19,6 +19,7 @@ import { exportJobs, messages } from '../db/schema';
 import { type ExportManifest, MESSAGES_JSONL, type MessageLine } from '../export/layout';
 import { verifyBundle } from '../export/verify';
 import { stopChild } from '../lib/temporal/dev-server';
+import { testDatabaseUrl } from './helpers/database';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 import { postBearer, samplePayload } from './helpers/webhooks';
@@ -372,7 +373,7 @@ print(json.dumps(out))
     await stack.stopWorker();
     const env = {
       ...process.env,
-      DATABASE_URL: inject('databaseUrl'),
+      DATABASE_URL: await testDatabaseUrl(),
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
       TEMPORAL_TASK_QUEUE: stack.taskQueue,

@@ -56,6 +56,11 @@ export async function setup(project: TestProject) {
   const db = openDatabase({ url: databaseUrl, maxConnections: 1 });
   await db.migrate();
   await db.close();
+  // Only a template from here on: each test file works in its own clone (helpers/database.ts),
+  // and a test that connects to the template by mistake fails at once instead of racing clones.
+  const lock = openDatabase({ url: ADMIN_URL, maxConnections: 1 });
+  await lock.db.execute(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false` as never);
+  await lock.close();
 
   project.provide('temporalAddress', devServer.address);
   project.provide('temporalNamespace', 'default');
