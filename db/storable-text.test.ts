@@ -2,7 +2,8 @@
 // PGlite text/jsonb columns (which refuse or corrupt the unescaped strings).
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseUrl } from '../test/helpers/database';
 import {
   ESCAPE_SCHEME,
   escapeJson,
@@ -159,7 +160,7 @@ describe('in the database', () => {
   let sql: ReturnType<typeof postgres>;
   let lite: PGlite;
   beforeAll(async () => {
-    sql = postgres(inject('databaseUrl'), { max: 1 });
+    sql = postgres(await testDatabaseUrl(), { max: 1 });
     lite = new PGlite();
   });
   afterAll(async () => {

@@ -2,9 +2,10 @@
 // on both): appends are recorded once, sequencing gives dense indexes even when runs overlap.
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../db/client';
 import { ledgerLeaves, tenants } from '../db/schema';
+import { testDatabaseUrl } from '../test/helpers/database';
 import { appendLeaf, sequenceLeaves } from './append';
 
 describe.each(['postgres', 'pglite'] as const)('appendLeaf on %s', (kind) => {
@@ -12,7 +13,7 @@ describe.each(['postgres', 'pglite'] as const)('appendLeaf on %s', (kind) => {
   const open = async () => {
     const d =
       kind === 'postgres'
-        ? openDatabase({ url: inject('databaseUrl'), maxConnections: 20 })
+        ? openDatabase({ url: await testDatabaseUrl(), maxConnections: 20 })
         : openDatabase({});
     if (kind === 'pglite') await d.migrate();
     opened.push(d);
