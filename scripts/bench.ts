@@ -19,6 +19,7 @@ import { hmacSha256Hex } from '../lib/crypto';
 import { stopChild } from '../lib/temporal/dev-server';
 import { freePort } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
+import { body1k } from './bench/system';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,20 +33,6 @@ const total = Number(args.messages);
 const concurrency = Number(args.concurrency);
 const endpointCount = Number(args.endpoints);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-
-function body1k(externalId: string): string {
-  const base = {
-    external_id: externalId,
-    occurred_at: '2026-05-28T14:30:00Z',
-    from: { identifier: 'alice@example.com', display_name: 'Alice' },
-    to: [{ identifier: 'bob@example.com', display_name: 'Bob' }],
-    body: '',
-    attachments: [],
-    channel: 'bench',
-  };
-  const s = JSON.stringify(base);
-  return s.replace('"body":""', `"body":"${'x'.repeat(1024 - s.length)}"`);
-}
 
 async function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {

@@ -49,18 +49,7 @@ export async function runLoad(
   );
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  return {
-    sent: requests.length,
-    ok: statuses[200] ?? 0,
-    statuses,
-    seconds,
-    perSecond: requests.length / seconds,
-    p50: pct(50),
-    p99: pct(99),
-  };
+  return summarize(requests.length, seconds, latencies, statuses);
 }
 
 /**
@@ -97,15 +86,24 @@ export async function runPaced(
   );
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
+  return summarize(requests.length, seconds, latencies, statuses);
+}
+
+function summarize(
+  sent: number,
+  seconds: number,
+  latencies: number[],
+  statuses: Record<number, number>,
+): LoadResult {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
   return {
-    sent: requests.length,
+    sent,
     ok: statuses[200] ?? 0,
     statuses,
     seconds,
-    perSecond: requests.length / seconds,
+    perSecond: sent / seconds,
     p50: pct(50),
     p99: pct(99),
   };
