@@ -19,7 +19,7 @@ import { hmacSha256Hex } from '../lib/crypto';
 import { stopChild } from '../lib/temporal/dev-server';
 import { freePort } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
-import { body1k } from './bench/system';
+import { adminSql, body1k, pgAdminUrl } from './bench/system';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,7 +65,6 @@ const [port, temporalPort, uiPort, basePort] = await Promise.all([
   freePort(),
   freePort(),
 ]);
-const pgAdminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const pgDb = args.database === 'postgres' ? `wa_bench_${Date.now()}` : undefined;
 if (pgDb) await adminSql(`CREATE DATABASE ${pgDb}`);
 console.log(
@@ -249,14 +248,4 @@ try {
   await stopChild(system, 30_000);
   rmSync(dataDir, { recursive: true, force: true });
   if (pgDb) await adminSql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-}
-
-async function adminSql(statement: string): Promise<void> {
-  const { default: postgres } = await import('postgres');
-  const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end();
-  }
 }

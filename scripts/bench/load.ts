@@ -35,15 +35,9 @@ export async function runLoad(
         if (i >= requests.length) return;
         const r = requests[i]!;
         const t0 = performance.now();
-        const res = await pool.request({
-          method: 'POST',
-          path: r.url.pathname,
-          headers: r.headers,
-          body: r.body,
-        });
-        await res.body.text();
+        const status = await send(pool, r);
         latencies.push(performance.now() - t0);
-        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        statuses[status] = (statuses[status] ?? 0) + 1;
       }
     }),
   );
@@ -73,15 +67,9 @@ export async function runPaced(
       const due = started + i * interval;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-      const res = await pool.request({
-        method: 'POST',
-        path: r.url.pathname,
-        headers: r.headers,
-        body: r.body,
-      });
-      await res.body.text();
+      const status = await send(pool, r);
       latencies.push(performance.now() - due);
-      statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+      statuses[status] = (statuses[status] ?? 0) + 1;
     }),
   );
   const seconds = (performance.now() - started) / 1000;
@@ -107,4 +95,11 @@ function summarize(
     p50: pct(50),
     p99: pct(99),
   };
+}
+
+/** POSTs one request and reads the whole answer; its status. */
+async function send(pool: Pool, r: LoadRequest): Promise<number> {
+  const res = await pool.request({ method: 'POST', path: r.url.pathname, headers: r.headers, body: r.body });
+  await res.body.text();
+  return res.statusCode;
 }

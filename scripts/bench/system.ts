@@ -18,7 +18,8 @@ import { freePort } from '../../test/helpers/ports';
 import type { LoadRequest } from './load';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const pgAdminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const pgAdminUrl =
+  process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface SystemOptions {
   database: 'embedded' | 'postgres';
@@ -174,7 +175,8 @@ async function waitReady(child: ChildProcess, url: string, timeoutMs: number): P
   throw new Error(`timed out waiting for ${url}`);
 }
 
-async function adminSql(statement: string): Promise<void> {
+/** One statement on the PostgreSQL admin database (CREATE/DROP DATABASE). */
+export async function adminSql(statement: string): Promise<void> {
   const { default: postgres } = await import('postgres');
   const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
   try {

@@ -63,12 +63,15 @@ export class EndpointCache {
       return { ...entry.value, cached: true };
     }
     this.stats.misses++;
-    return this.fresh(token);
+    return this.load(token, key);
   }
 
   /** The endpoint as the database has it now (and cached again if usable). */
-  async fresh(token: string): Promise<ResolvedEndpoint> {
-    const key = sha256Hex(token);
+  fresh(token: string): Promise<ResolvedEndpoint> {
+    return this.load(token, sha256Hex(token));
+  }
+
+  private async load(token: string, key: string): Promise<ResolvedEndpoint> {
     this.entries.delete(key);
     const lookup = resolveEndpoint(this.db, token);
     const { endpoint, retentionDays } = await (this.opts.timeoutMs
