@@ -271,8 +271,9 @@ export async function openServerDeps(
 ) {
   const rateLimit = openRateLimiter(config, log);
   // Embedded mode hands over a client on the worker's own connection: starts can then be eager.
-  const eagerStart = 'sharedWithWorker' in temporal;
-  const client = eagerStart
+  const shared = 'sharedWithWorker' in temporal;
+  const eagerStart = shared && config.TEMPORAL_EAGER_START;
+  const client = shared
     ? temporal.sharedWithWorker
     : connectTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
   const pipeline = openIngestPipeline(config, log, database, client, { eagerStart });
@@ -301,7 +302,7 @@ export async function openServerDeps(
       await pipeline.close();
       await deps.requestLog?.close();
       // A connection shared with the worker is the worker's to close.
-      if (!eagerStart) await deps.temporal.connection.close();
+      if (!shared) await deps.temporal.connection.close();
       await rateLimit.close();
     },
   };

@@ -37,6 +37,9 @@ const roleMap = commaList.pipe(
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
+  // apps/server/main.ts only: this many HTTP processes share PORT (node:cluster), so the ack path
+  // uses every core. Above 1 it needs REDIS_URL: each endpoint's rate limit must be shared.
+  SERVER_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
@@ -54,6 +57,9 @@ const envSchema = z.object({
   TEMPORAL_CLI: z.string().optional(),
   // The embedded dev server's dynamic-config levers (lib/temporal/dev-server.ts); off for comparison.
   TEMPORAL_DEV_TUNING: booleanFlag.default(true),
+  // Embedded mode: ask Temporal to hand each new run's first task to this process's worker
+  // (eager start, skipping task-queue matching); off for comparison.
+  TEMPORAL_EAGER_START: booleanFlag.default(true),
   // Where operators open Temporal Web (links in the UI); defaults to the dev server's UI port.
   TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
   MASTER_KEY: z

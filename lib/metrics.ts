@@ -95,6 +95,8 @@ new Gauge({
   name: n('receipt_backlog'),
   help: 'Acknowledged receipts whose workflow has not archived them yet',
   registers: [registry],
+  // Every server process reads the same table: a cluster reports the figure once, not summed.
+  aggregator: 'max',
   async collect() {
     await readBacklog();
     this.set(backlog.count);
@@ -104,6 +106,7 @@ new Gauge({
   name: n('receipt_backlog_oldest_age_seconds'),
   help: 'Age of the oldest receipt not yet archived (0 when the backlog is empty)',
   registers: [registry],
+  aggregator: 'max',
   async collect() {
     await readBacklog();
     this.set(backlog.oldestAgeSeconds);

@@ -6,9 +6,17 @@
 //
 //   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
 //        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10]
+// Each closed-loop run also reports the CPU it cost per ack (the system, its PostgreSQL backends,
+// the load generator), which stays meaningful when other work shares the machine.
 import { parseArgs } from 'node:util';
 import { type LoadResult, runLoad, runPaced } from './bench/load';
-import { hmacRequests, type SystemOptions, startBaseline, startSystem } from './bench/system';
+import {
+  type CpuReading,
+  hmacRequests,
+  type SystemOptions,
+  startBaseline,
+  startSystem,
+} from './bench/system';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,6 +43,8 @@ function line(name: string, r: LoadResult, extra = '') {
   );
 }
 
+const redis = { REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' };
+
 interface Variant {
   name: string;
   system: SystemOptions;
@@ -46,6 +56,15 @@ const variants: Variant[] =
         {
           name: 'ack path alone, endpoint cache off',
           system: { database, topology: 'server-only', env: { ENDPOINT_CACHE_MAX_ENTRIES: '0' } },
+        },
+        // The fair baseline for the cluster: the same shared (Redis) rate limit, one process.
+        {
+          name: 'ack path alone, Redis rate limit',
+          system: { database, topology: 'server-only', env: redis },
+        },
+        {
+          name: 'ack path alone, 2 processes (SERVER_PROCESSES=2)',
+          system: { database, topology: 'server-only', env: { ...redis, SERVER_PROCESSES: '2' } },
         },
         { name: 'whole stack, one process (archiving too)', system: { database, topology: 'all-in-one' } },
       ]
@@ -60,7 +79,7 @@ const variants: Variant[] =
 console.log(
   `# ack: ${total} HMAC 1 KB messages, concurrency ${concurrency}, ${endpointCount} endpoints; then ${pacedCount} paced at ${rate}/s; database ${database}`,
 );
-const results: { name: string; closed: LoadResult; paced: LoadResult }[] = [];
+const results: { name: string; closed: LoadResult; paced: LoadResult; cpu: CpuReading }[] = [];
 let base: LoadResult | undefined;
 for (const v of variants) {
   process.stdout.write(`# ${v.name}: starting...\n`);
@@ -76,10 +95,17 @@ for (const v of variants) {
       await baseline.stop();
     }
     await runLoad(system.origin, hmacRequests('warm', 2000, endpoints), concurrency);
+    const before = await system.cpu();
     const closed = await runLoad(system.origin, hmacRequests('closed', total, endpoints), concurrency);
+    const after = await system.cpu();
+    const cpu: CpuReading = {
+      system: after.system - before.system,
+      postgres: after.postgres - before.postgres,
+      load: after.load - before.load,
+    };
     await new Promise((r) => setTimeout(r, 2000));
     const paced = await runPaced(system.origin, hmacRequests('paced', pacedCount, endpoints), rate);
-    results.push({ name: v.name, closed, paced });
+    results.push({ name: v.name, closed, paced, cpu });
   } finally {
     await system.stop();
   }
@@ -88,6 +114,10 @@ for (const v of variants) {
 console.log('');
 line('baseline: bare read + HMAC server', base!);
 for (const r of results) {
+  const us = (seconds: number) => ((seconds * 1e6) / total).toFixed(0);
   line(r.name, r.closed, `  (${((100 * r.closed.perSecond) / base!.perSecond).toFixed(1)}% of baseline)`);
+  console.log(
+    `  ...CPU per ack: system ${us(r.cpu.system)} µs, PostgreSQL ${us(r.cpu.postgres)} µs, load generator ${us(r.cpu.load)} µs`,
+  );
   line(`  ...paced at ${rate}/s offered`, r.paced);
 }

@@ -27,8 +27,20 @@ export interface SystemOptions {
   env?: Record<string, string>;
 }
 
+/** CPU seconds consumed so far, per party (Linux /proc): ratios on a shared machine stay honest. */
+export interface CpuReading {
+  /** The system's own processes (the child and its descendants, the Temporal dev server included). */
+  system: number;
+  /** PostgreSQL backends connected to the system's database (PostgreSQL runs only). */
+  postgres: number;
+  /** This process: the load generator. */
+  load: number;
+}
+
 export interface System {
   origin: string;
+  /** CPU used so far by the system, its database backends and the load generator. */
+  cpu(): Promise<CpuReading>;
   temporalPort: number;
   api: ReturnType<typeof createTRPCClient<AppRouter>>;
   /** HMAC endpoints, created through the admin API. */
@@ -92,6 +104,11 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     });
     return {
       origin,
+      cpu: async () => ({
+        system: cpuSecondsOf(descendants(child.pid!)),
+        postgres: pgDb ? cpuSecondsOf(await backendPids(pgDb)) : 0,
+        load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      }),
       temporalPort,
       api,
       createEndpoints: (n) =>
@@ -173,6 +190,45 @@ async function waitReady(child: ChildProcess, url: string, timeoutMs: number): P
     }
   }
   throw new Error(`timed out waiting for ${url}`);
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of live processes, in seconds (a process gone meanwhile counts as 0). */
+function cpuSecondsOf(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+function descendants(pid: number): number[] {
+  const children = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...children(out[i]!));
+  return out;
+}
+
+async function backendPids(db: string): Promise<number[]> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${db}`;
+    return rows.map((r) => r.pid);
+  } finally {
+    await sql.end();
+  }
 }
 
 /** One statement on the PostgreSQL admin database (CREATE/DROP DATABASE). */

@@ -5,11 +5,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { constantTimeEqual } from '../../../lib/crypto';
 import { renderMetrics } from '../../../lib/metrics';
 import { resolveApiKey } from '../auth/principal';
+import { clusterMetrics } from '../cluster';
 import type { ServerDeps } from '../deps';
 import { HttpError, sendError } from './respond';
 
-async function sendMetrics(res: ServerResponse): Promise<void> {
-  const { contentType, body } = await renderMetrics();
+type Render = () => Promise<{ contentType: string; body: string }>;
+
+// In a cluster process (SERVER_PROCESSES > 1) the primary answers for the whole group.
+const renderOwnOrCluster: Render = () => clusterMetrics() ?? renderMetrics();
+
+async function sendMetrics(res: ServerResponse, render: Render = renderOwnOrCluster): Promise<void> {
+  const { contentType, body } = await render();
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
   res.end(body);
 }
@@ -37,10 +43,10 @@ export function createMetricsHandler(deps: Pick<ServerDeps, 'db' | 'config'>) {
 }
 
 /** The unauthenticated listener for METRICS_PORT: /metrics only. */
-export function createMetricsServer(): Server {
+export function createMetricsServer(render?: Render): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '/').split(/[?#]/, 1)[0];
     if (path !== '/metrics') return sendError(res, new HttpError('not_found', 'only /metrics here'));
-    sendMetrics(res).catch(() => sendError(res, new HttpError('internal_error', 'internal error')));
+    sendMetrics(res, render).catch(() => sendError(res, new HttpError('internal_error', 'internal error')));
   });
 }

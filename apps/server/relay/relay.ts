@@ -95,9 +95,12 @@ export class Relay {
         const due = await claimDueReceipts(this.opts.db, SWEEP_BATCH, this.opts.maxBackoffMs);
         if (due.length === 0) break;
         this.stats.swept += due.length;
-        await runLimited(due, this.opts.concurrency, (item) => this.startOne(item));
+        // Stopping, or Temporal failing: the rest of the batch stays claimed with its backoff and
+        // comes due again, so shutdown is prompt and an outage is not hammered 500 starts a sweep.
+        const halted = () => this.stopped || Date.now() < this.backoffUntil;
+        await runLimited(due, this.opts.concurrency, (item) => this.startOne(item), halted);
         await this.flushStarted();
-        if (due.length < SWEEP_BATCH || this.stopped) break;
+        if (due.length < SWEEP_BATCH || halted()) break;
       }
     } catch (err) {
       this.logFailure(err, 'relay sweep failed; retrying at the next interval');
@@ -212,10 +215,15 @@ export async function startArchiveWorkflow(
   }
 }
 
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function runLimited<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+  halted: () => boolean,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length && !halted()) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
