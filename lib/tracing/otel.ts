@@ -1,24 +1,29 @@
-// The OpenTelemetry side of lib/tracing, loaded only when tracing is on: a tracer provider
-// exporting over OTLP/HTTP (JSON) in large batches, and the few spans a message gets. No
-// context manager is registered and nothing is auto-instrumented: every parent is explicit (a
-// traceparent from the receipt or a Temporal header), so no AsyncLocalStorage hook runs per
-// promise and only the spans below are made.
-// The SDK's own OTEL_* variables apply: OTEL_TRACES_SAMPLER(_ARG) (default parentbased_always_on),
-// OTEL_BSP_* (defaults below when unset), OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, OTEL_RESOURCE_ATTRIBUTES.
+// The OpenTelemetry side of lib/tracing, loaded only when tracing is on: OTLP/HTTP (JSON)
+// export in large batches (the SDK's BatchSpanProcessor and exporter), and the few spans a
+// message gets, recorded as plain objects: a start and end time, ids, attributes set once.
+// No tracer, no context manager (so no AsyncLocalStorage hook per promise), nothing
+// auto-instrumented: every parent is explicit (a traceparent from the receipt or a Temporal
+// header). The SDK's own OTEL_* variables apply: OTEL_BSP_* (defaults below when unset),
+// OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, OTEL_RESOURCE_ATTRIBUTES; OTEL_TRACES_SAMPLER(_ARG)
+// decide at the request span (rootSampler).
+import { randomBytes } from 'node:crypto';
 import {
   type Attributes,
-  type Context,
   ROOT_CONTEXT,
   type SpanContext,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
-  trace,
 } from '@opentelemetry/api';
 import { millisToHrTime, parseTraceParent } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -45,21 +50,70 @@ function batchDefaults() {
   };
 }
 
-const parentContext = (traceparent: string): Context | undefined => {
-  const parent = parseTraceParent(traceparent);
-  return parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : undefined;
-};
+/**
+ * Whether a new trace is recorded, from the standard OTEL_TRACES_SAMPLER(_ARG). The request
+ * span is always a root (a producer's traceparent is not trusted), so `parentbased_x` decides
+ * as `x`; everything after it follows its decision (parent-based), so a trace is whole or
+ * absent. Default parentbased_always_on: every message traced.
+ */
+export function rootSampler(env: NodeJS.ProcessEnv = process.env): (traceId: string) => boolean {
+  const name = env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on';
+  switch (name.replace(/^parentbased_/, '')) {
+    case 'always_on':
+      return () => true;
+    case 'always_off':
+      return () => false;
+    case 'traceidratio': {
+      const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
+      const ratio = new TraceIdRatioBasedSampler(Number.isFinite(arg) ? arg : 1);
+      return (traceId: string) =>
+        ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    }
+    default:
+      process.emitWarning(`OTEL_TRACES_SAMPLER=${name} is not supported; tracing every request`);
+      return () => true;
+  }
+}
 
-const traceparentOf = (c: SpanContext) =>
-  c.traceFlags & TraceFlags.SAMPLED ? `00-${c.traceId}-${c.spanId}-01` : undefined;
+/** Random ids from a pooled buffer: one randomBytes call per few hundred spans. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
+}
+
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** What a span is before export: plain data, turned into the SDK's ReadableSpan once, at its end. */
+interface SpanRecord {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string | undefined;
+  startMs: number;
+  endMs: number;
+  error?: string | undefined;
+  attributes: Attributes;
+}
+
+/** The traceparent header of a header map (Temporal's), if any and well formed. */
+function traceparentIn(headers: Record<string, unknown>): SpanContext | undefined {
+  const header = headers[TRACEPARENT_HEADER];
+  const value = header ? defaultPayloadConverter.fromPayload<unknown>(header as never) : undefined;
+  return typeof value === 'string' ? (parseTraceParent(value) ?? undefined) : undefined;
+}
 
 export function startTracing(opts: { url: string; serviceName: string }): ActiveTracing {
   const resource = new Resource({ 'service.name': opts.serviceName }).merge(envDetectorSync.detect());
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url }), batchDefaults());
-  // The sampler comes from OTEL_TRACES_SAMPLER(_ARG); parent-based by default, so a trace is
-  // whole or absent. Not registered globally: nothing else in the process makes spans.
-  const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
-  const tracer = provider.getTracer(SCOPE.name);
+  const sampled = rootSampler();
+  const record = (span: SpanRecord) => processor.onEnd(readableSpan(span, resource));
   /** Workflow starts waiting for their header, by workflow id (set around each start). */
   const starting = new Map<string, string>();
 
@@ -72,50 +126,64 @@ export function startTracing(opts: { url: string; serviceName: string }): Active
     },
   };
 
-  // One interceptor per activity attempt (Temporal builds it with the attempt's context).
+  // One interceptor per activity attempt (Temporal builds it with the attempt's context). Only
+  // attempts scheduled by a traced run have the header; the ledger's loops never do.
   const activitySpans = (ctx: ActivityContext): ActivityInboundCallsInterceptor => ({
     async execute(input, next) {
-      const header = input.headers[TRACEPARENT_HEADER];
-      const traceparent = header ? defaultPayloadConverter.fromPayload<string>(header) : undefined;
-      const parent = typeof traceparent === 'string' ? parentContext(traceparent) : undefined;
+      const parent = traceparentIn(input.headers);
       if (!parent) return next(input);
       const { info } = ctx;
-      const span = tracer.startSpan(
-        `RunActivity:${info.activityType}`,
-        { attributes: { workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt } },
-        parent,
-      );
+      const startMs = nowMs();
+      let error: string | undefined;
       try {
         return await next(input);
       } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
+        error = err instanceof Error ? err.message : String(err);
         throw err;
       } finally {
-        span.end();
+        record({
+          name: `RunActivity:${info.activityType}`,
+          kind: SpanKind.INTERNAL,
+          traceId: parent.traceId,
+          spanId: randomHex(8),
+          parentSpanId: parent.spanId,
+          startMs,
+          endMs: nowMs(),
+          error,
+          attributes: { workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt },
+        });
       }
     },
   });
 
   return {
     startIngest(req): IngestSpan {
-      const method = req.method ?? 'GET';
+      const traceId = randomHex(16);
       // A new trace per request: a producer's own traceparent is not trusted to parent ours.
-      const span = tracer.startSpan(`${method} ${INGEST_ROUTE}`, {
-        kind: SpanKind.SERVER,
-        root: true,
-        attributes: {
-          'http.request.method': method,
-          'http.route': INGEST_ROUTE,
-          'network.peer.address': req.socket.remoteAddress ?? '',
-        },
-      });
+      if (!sampled(traceId)) return UNSAMPLED;
+      const spanId = randomHex(8);
+      const startMs = nowMs();
+      const method = req.method ?? 'GET';
+      const peer = req.socket.remoteAddress ?? '';
       return {
-        traceparent: span.isRecording() ? traceparentOf(span.spanContext()) : undefined,
+        traceparent: `00-${traceId}-${spanId}-01`,
         end(statusCode, attributes) {
-          span.setAttributes({ ...attributes, 'http.response.status_code': statusCode });
-          if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-          span.end();
+          record({
+            name: `${method} ${INGEST_ROUTE}`,
+            kind: SpanKind.SERVER,
+            traceId,
+            spanId,
+            startMs,
+            endMs: nowMs(),
+            error: statusCode >= 500 ? `HTTP ${statusCode}` : undefined,
+            attributes: {
+              'http.request.method': method,
+              'http.route': INGEST_ROUTE,
+              'network.peer.address': peer,
+              'http.response.status_code': statusCode,
+              ...attributes,
+            },
+          });
         },
       };
     },
@@ -134,34 +202,46 @@ export function startTracing(opts: { url: string; serviceName: string }): Active
       // The workflow's one span leaves the sandbox through this sink (never called on replay).
       sinks: {
         tracing: {
-          runEnded: { fn: (_info, span) => processor.onEnd(workflowSpan(span, resource)) },
+          runEnded: {
+            fn: (_info, span: WorkflowSpan) => {
+              const parent = parseTraceParent(span.parent);
+              if (!parent) return;
+              record({
+                name: span.name,
+                kind: SpanKind.INTERNAL,
+                traceId: parent.traceId,
+                spanId: span.spanId,
+                parentSpanId: parent.spanId,
+                startMs: span.startMs,
+                endMs: span.endMs,
+                error: span.error,
+                attributes: span.attributes,
+              });
+            },
+          },
         },
       },
     },
-    flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    flush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
   };
 }
 
-/** A RunWorkflow span as the exporter reads it, from what the sandbox reported. */
-function workflowSpan(s: WorkflowSpan, resource: Resource): ReadableSpan {
-  const parent = parseTraceParent(s.parent);
-  const context: SpanContext = {
-    traceId: parent?.traceId ?? '',
-    spanId: s.spanId,
-    traceFlags: TraceFlags.SAMPLED,
-  };
-  const attributes: Attributes = s.attributes;
+const UNSAMPLED: IngestSpan = { traceparent: undefined, end() {} };
+
+/** A finished span as the exporter reads it. */
+function readableSpan(s: SpanRecord, resource: Resource): ReadableSpan {
+  const context: SpanContext = { traceId: s.traceId, spanId: s.spanId, traceFlags: TraceFlags.SAMPLED };
   return {
     name: s.name,
-    kind: SpanKind.INTERNAL,
+    kind: s.kind,
     spanContext: () => context,
-    ...(parent ? { parentSpanId: parent.spanId } : {}),
+    ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
     startTime: millisToHrTime(s.startMs),
     endTime: millisToHrTime(s.endMs),
     duration: millisToHrTime(s.endMs - s.startMs),
     status: s.error ? { code: SpanStatusCode.ERROR, message: s.error } : { code: SpanStatusCode.UNSET },
-    attributes,
+    attributes: s.attributes,
     links: [],
     events: [],
     ended: true,
