@@ -46,14 +46,19 @@ export function tracing(): ActiveTracing | undefined {
 export type TracingConfig = Pick<
   Config,
   'OTEL_EXPORTER_OTLP_ENDPOINT' | 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' | 'OTEL_SERVICE_NAME'
->;
+> &
+  Partial<Pick<Config, 'OTEL_TRACES_SAMPLER' | 'OTEL_TRACES_SAMPLER_ARG'>>;
 
 /** Installs tracing when an OTLP endpoint is configured; a no-op otherwise, and on a second call. */
 export async function installTracing(config: TracingConfig, defaultServiceName: string): Promise<void> {
   const url = otlpTracesUrl(config);
   if (active || !url) return;
   const { startTracing } = await import('./otel');
-  active = startTracing({ url, serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName });
+  active = startTracing({
+    url,
+    serviceName: config.OTEL_SERVICE_NAME ?? defaultServiceName,
+    sampler: config,
+  });
 }
 
 /** Flushes and stops the exporter (shutdown paths); a no-op when tracing is off. */

@@ -28,6 +28,7 @@ import type { Context as ActivityContext } from '@temporalio/activity';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import type { Config } from '../config';
 import { TRACEPARENT_HEADER } from './header';
 import type { ActiveTracing, IngestSpan } from './index';
 import type { WorkflowSpan } from './workflow-interceptors';
@@ -56,21 +57,18 @@ function batchDefaults() {
  * as `x`; everything after it follows its decision (parent-based), so a trace is whole or
  * absent. Default parentbased_always_on: every message traced.
  */
-export function rootSampler(env: NodeJS.ProcessEnv = process.env): (traceId: string) => boolean {
-  const name = env.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on';
-  switch (name.replace(/^parentbased_/, '')) {
+export function rootSampler(config: SamplerConfig): (traceId: string) => boolean {
+  switch ((config.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').replace(/^parentbased_/, '')) {
     case 'always_on':
       return () => true;
     case 'always_off':
       return () => false;
     case 'traceidratio': {
-      const arg = Number(env.OTEL_TRACES_SAMPLER_ARG ?? '1');
-      const ratio = new TraceIdRatioBasedSampler(Number.isFinite(arg) ? arg : 1);
+      const ratio = new TraceIdRatioBasedSampler(config.OTEL_TRACES_SAMPLER_ARG ?? 1);
       return (traceId: string) =>
         ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
     }
     default:
-      process.emitWarning(`OTEL_TRACES_SAMPLER=${name} is not supported; tracing every request`);
       return () => true;
   }
 }
@@ -109,10 +107,16 @@ function traceparentIn(headers: Record<string, unknown>): SpanContext | undefine
   return typeof value === 'string' ? (parseTraceParent(value) ?? undefined) : undefined;
 }
 
-export function startTracing(opts: { url: string; serviceName: string }): ActiveTracing {
+type SamplerConfig = Partial<Pick<Config, 'OTEL_TRACES_SAMPLER' | 'OTEL_TRACES_SAMPLER_ARG'>>;
+
+export function startTracing(opts: {
+  url: string;
+  serviceName: string;
+  sampler: SamplerConfig;
+}): ActiveTracing {
   const resource = new Resource({ 'service.name': opts.serviceName }).merge(envDetectorSync.detect());
   const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url }), batchDefaults());
-  const sampled = rootSampler();
+  const sampled = rootSampler(opts.sampler);
   const record = (span: SpanRecord) => processor.onEnd(readableSpan(span, resource));
   /** Workflow starts waiting for their header, by workflow id (set around each start). */
   const starting = new Map<string, string>();
