@@ -49,6 +49,7 @@ export async function insertReceipts(db: Db, rows: GuardedReceipt[]): Promise<Se
       received_at: toIso(row.receivedAt),
       request_id: row.requestId,
       source_ip: row.sourceIp ?? null,
+      traceparent: row.traceparent ?? null,
       retention_days: row.retentionDays,
       workflow_id: row.workflowId,
       next_relay_at: toIso(row.nextRelayAt),
@@ -62,15 +63,15 @@ export async function insertReceipts(db: Db, rows: GuardedReceipt[]): Promise<Se
   const result = await db.execute(sql`
     insert into ingest_receipts (id, tenant_id, endpoint_id, external_id, raw, claim_check_key,
       raw_sha256, raw_size, payload, request_headers, auth_mode, received_at, request_id,
-      source_ip, retention_days, workflow_id, next_relay_at)
+      source_ip, traceparent, retention_days, workflow_id, next_relay_at)
     select r.id, r.tenant_id, r.endpoint_id, r.external_id, decode(r.raw, 'base64'),
       r.claim_check_key, r.raw_sha256, r.raw_size, decode(r.payload, 'base64'), r.request_headers,
-      r.auth_mode, r.received_at, r.request_id, r.source_ip, r.retention_days, r.workflow_id,
+      r.auth_mode, r.received_at, r.request_id, r.source_ip, r.traceparent, r.retention_days, r.workflow_id,
       r.next_relay_at
     from json_to_recordset(${json}::json) as r(id uuid, tenant_id uuid, endpoint_id uuid,
       external_id text, raw text, claim_check_key text, raw_sha256 text, raw_size bigint,
       payload text, request_headers jsonb, auth_mode auth_mode, received_at timestamptz,
-      request_id text, source_ip text, retention_days int, workflow_id text,
+      request_id text, source_ip text, traceparent text, retention_days int, workflow_id text,
       next_relay_at timestamptz, endpoint_revision int)
     where exists (
       select 1 from endpoints e where e.id = r.endpoint_id and e.revision = r.endpoint_revision)
@@ -134,6 +135,7 @@ export const relayColumns = {
   externalId: ingestReceipts.externalId,
   workflowId: ingestReceipts.workflowId,
   rawSha256: ingestReceipts.rawSha256,
+  traceparent: ingestReceipts.traceparent,
 };
 export type RelayItem = Pick<IngestReceipt, keyof typeof relayColumns>;
 

@@ -180,10 +180,22 @@ const envSchema = z.object({
   METRICS_HOST: z.string().min(1).optional(),
   TEMPORAL_METRICS_PORT: port.optional(),
   // Tracing (lib/tracing): OpenTelemetry spans over OTLP/HTTP, only when an endpoint is set.
-  // The SDK reads its other OTEL_* variables (headers, sampler, batch sizes) itself.
+  // The standard sampler variables decide at the request span (lib/tracing/otel.ts rootSampler);
+  // the SDK reads its other OTEL_* variables (headers, timeout, batch sizes) itself.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   // Request log (what we answered producers, and why): bounded by age and rows; refused
   // requests are always recorded, accepted ones at this sampling rate (1 = all, 0 = none).
   // Off switches, for measuring their cost (scripts/bench-observability.ts) or for a minimal install.

@@ -1,138 +1,143 @@
-// The cost of observability on the ack path: the embedded stack (compiled, as scripts/start runs
-// it) started with everything on — request log, metrics, and tracing exported over OTLP/HTTP to
-// a local receiver that accepts and discards — then off (REQUEST_LOG_ENABLED, METRICS_ENABLED,
-// no OTEL_EXPORTER_OTLP_ENDPOINT), alternating ON, OFF, ON, OFF in one run so drift on a shared
-// machine hits both alike. HMAC-signed 1 KB messages, closed loop.
+// The cost of observability on ack throughput, per component, in one run. Two systems:
+// - the ack path alone: the compiled server process (dist/app/server.js) on the machine's
+//   PostgreSQL, its Temporal elsewhere (unreachable), as a production server instance runs it;
+// - the whole stack: the compiled embedded entry (dist/app/main.js, as scripts/start runs it:
+//   HTTP, relay, worker and Temporal's dev server on one machine, PGlite), where the worker's
+//   spans share the CPU with the ack.
+// Each is measured with everything off, the request log alone, metrics alone, tracing alone
+// (exported over OTLP/HTTP to a local receiver that accepts and discards), and all three;
+// the variants alternate within each round so drift on a shared machine hits all alike.
+// HMAC-signed 1 KB messages, closed loop, after a warm-up.
 //
-//   node --import tsx scripts/bench-observability.ts [--messages 1500] [--concurrency 32] [--rounds 2]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+//   node --import tsx scripts/bench-observability.ts [--stack ack|whole|both] [--rounds 2]
+//        [--ack-messages 20000] [--whole-messages 1500] [--concurrency 32] [--endpoints 10]
+//        [--variants off,log,metrics,tracing,all]
+// The sampler is the default (see lib/tracing); pass OTEL_TRACES_SAMPLER(_ARG) to measure another.
 import { parseArgs } from 'node:util';
-import { createTRPCClient, httpLink } from '@trpc/client';
-import type { AppRouter } from '../apps/server/trpc/root';
 import { buildWorkflowBundle, defaultTracedBundlePath } from '../apps/worker/worker';
-import { hmacSha256Hex } from '../lib/crypto';
-import { stopChild } from '../lib/temporal/dev-server';
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
-import { freePort } from '../test/helpers/ports';
-import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
+import { type LoadResult, runLoad } from './bench/load';
+import { hmacRequests, type SystemOptions, startSystem } from './bench/system';
 import { buildApp } from './build-app';
 
 const { values: args } = parseArgs({
   options: {
-    messages: { type: 'string', default: '1500' },
-    concurrency: { type: 'string', default: '32' },
+    stack: { type: 'string', default: 'both' },
     rounds: { type: 'string', default: '2' },
+    'ack-messages': { type: 'string', default: '20000' },
+    'whole-messages': { type: 'string', default: '1500' },
+    concurrency: { type: 'string', default: '32' },
+    endpoints: { type: 'string', default: '10' },
+    variants: { type: 'string', default: 'off,log,metrics,tracing,all' },
   },
 });
-const total = Number(args.messages);
-const concurrency = Number(args.concurrency);
 const rounds = Number(args.rounds);
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const concurrency = Number(args.concurrency);
+const endpointCount = Number(args.endpoints);
 
-const body1k = (externalId: string) => {
-  const s = JSON.stringify({
-    external_id: externalId,
-    occurred_at: '2026-05-28T14:30:00Z',
-    from: { identifier: 'alice@example.com' },
-    to: [{ identifier: 'bob@example.com' }],
-    body: '',
-    attachments: [],
-  });
-  return s.replace('"body":""', `"body":"${'x'.repeat(1024 - s.length)}"`);
+const VARIANTS = {
+  off: { log: false, metrics: false, tracing: false },
+  log: { log: true, metrics: false, tracing: false },
+  metrics: { log: false, metrics: true, tracing: false },
+  tracing: { log: false, metrics: false, tracing: true },
+  all: { log: true, metrics: true, tracing: true },
+} as const;
+type VariantName = keyof typeof VARIANTS;
+const LABEL: Record<VariantName, string> = {
+  off: 'all off',
+  log: 'request log only',
+  metrics: 'metrics only',
+  tracing: 'tracing only',
+  all: 'request log + metrics + tracing',
 };
+const variants = args.variants.split(',').map((v) => {
+  if (!(v in VARIANTS)) throw new Error(`unknown variant ${v} (off, log, metrics, tracing, all)`);
+  return v as VariantName;
+});
+if (!variants.includes('off')) variants.unshift('off');
 
-// The compiled entry, and the traced workflow bundle tracing needs, built before anything is timed.
+interface Stack {
+  name: string;
+  system: SystemOptions;
+  messages: number;
+}
+const stacks: Stack[] = [];
+if (args.stack !== 'whole')
+  stacks.push({
+    name: 'ack path alone (server process, PostgreSQL)',
+    system: { database: 'postgres', topology: 'server-only', compiled: true },
+    messages: Number(args['ack-messages']),
+  });
+if (args.stack !== 'ack')
+  stacks.push({
+    name: 'whole stack, one process (embedded)',
+    system: { database: 'embedded', topology: 'all-in-one', compiled: true },
+    messages: Number(args['whole-messages']),
+  });
+
+// The compiled entries, and the traced workflow bundle tracing needs, built before anything is timed.
 await buildApp();
 await buildWorkflowBundle(defaultTracedBundlePath, { traced: true });
 const sink = await startOtlpReceiver({ keep: false });
+// Tracing is on only where a variant says so.
+delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+delete process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
 
-async function measure(observability: boolean, round: number): Promise<LoadResult> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-obs-'));
-  const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const flag = observability ? 'true' : 'false';
-  const env = { ...process.env };
-  delete env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
-  const system = spawn(process.execPath, ['dist/app/main.js'], {
-    cwd: root,
+/** One measurement: the closed-loop result, and the system process's CPU per ack meanwhile. */
+type Result = LoadResult & { cpuMs: number };
+
+async function measure(stack: Stack, variant: VariantName, round: number): Promise<Result> {
+  const v = VARIANTS[variant];
+  const system = await startSystem({
+    ...stack.system,
     env: {
-      ...env,
-      ...(observability ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      LOG_LEVEL: 'warn',
-      REQUEST_LOG_ENABLED: flag,
-      METRICS_ENABLED: flag,
+      REQUEST_LOG_ENABLED: String(v.log),
+      METRICS_ENABLED: String(v.metrics),
+      ...(v.tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      let buf = '';
-      system.stdout?.on('data', (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes('Listening on')) resolve();
-      });
-      system.once('exit', (c) => reject(new Error(`stack exited (${c})`)));
-    });
-    const origin = `http://127.0.0.1:${port}`;
-    const adminKey = readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
-    const api = createTRPCClient<AppRouter>({
-      links: [httpLink({ url: `${origin}/trpc`, headers: { authorization: `Bearer ${adminKey}` } })],
-    });
-    const eps = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => api.endpoints.create.mutate({ name: `b${i}`, authMode: 'hmac' })),
+    const endpoints = await system.createEndpoints(endpointCount);
+    const warm = Math.min(2000, Math.max(300, Math.round(stack.messages / 5)));
+    await runLoad(system.origin, hmacRequests(`warm${round}`, warm, endpoints), concurrency);
+    const cpu0 = system.cpuSeconds();
+    const load = await runLoad(
+      system.origin,
+      hmacRequests(`r${round}`, stack.messages, endpoints),
+      concurrency,
     );
-    const requests = (prefix: string, n: number) =>
-      Array.from({ length: n }, (_, i): LoadRequest => {
-        const ep = eps[i % eps.length]!;
-        const body = body1k(`${prefix}-${i}`);
-        return {
-          url: new URL(ep.endpoint.url),
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'x-comma-signature': hmacSha256Hex(ep.secret, Buffer.from(body)),
-          },
-        };
-      });
-    await runLoad(origin, requests('warm', 300), concurrency);
-    const r = await runLoad(origin, requests(`r${round}`, total), concurrency);
+    const r = { ...load, cpuMs: ((system.cpuSeconds() - cpu0) * 1000) / stack.messages };
     console.log(
-      `round ${round} ${observability ? 'ON ' : 'OFF'}  ${r.perSecond.toFixed(0).padStart(6)} acks/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  ${JSON.stringify(r.statuses)}`,
+      `  round ${round} ${LABEL[variant].padEnd(32)} ${r.perSecond.toFixed(0).padStart(6)} acks/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  CPU ${r.cpuMs.toFixed(2)} ms/ack  ${JSON.stringify(r.statuses)}`,
     );
     return r;
   } finally {
-    await stopChild(system, 30_000);
-    rmSync(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }
 
-console.log(
-  `# ${total} HMAC 1 KB messages per measurement, concurrency ${concurrency}, ${rounds} rounds of ON/OFF`,
-);
-const on: LoadResult[] = [];
-const off: LoadResult[] = [];
-for (let i = 1; i <= rounds; i++) {
-  on.push(await measure(true, i));
-  off.push(await measure(false, i));
+const summary: string[] = [];
+for (const stack of stacks) {
+  console.log(
+    `# ${stack.name}: ${stack.messages} HMAC 1 KB messages per measurement, concurrency ${concurrency}, ${rounds} rounds`,
+  );
+  const results = new Map<VariantName, Result[]>(variants.map((v) => [v, []]));
+  const exportsBefore = sink.requests;
+  for (let round = 1; round <= rounds; round++)
+    for (const v of variants) results.get(v)!.push(await measure(stack, v, round));
+  const mean = (v: VariantName, k: 'perSecond' | 'p50' | 'p99' | 'cpuMs') => {
+    const rs = results.get(v)!;
+    return rs.reduce((a, r) => a + r[k], 0) / rs.length;
+  };
+  summary.push(`${stack.name} (the OTLP sink received ${sink.requests - exportsBefore} export requests):`);
+  for (const v of variants) {
+    const pct = (k: 'perSecond' | 'cpuMs') => ((mean(v, k) / mean('off', k) - 1) * 100).toFixed(1);
+    const cost = v === 'off' ? '(baseline)' : `throughput ${pct('perSecond')}%, CPU per ack ${pct('cpuMs')}%`;
+    summary.push(
+      `  ${LABEL[v].padEnd(32)} ${mean(v, 'perSecond').toFixed(0).padStart(6)} acks/s  p50 ${mean(v, 'p50').toFixed(1)} ms  p99 ${mean(v, 'p99').toFixed(1)} ms  CPU ${mean(v, 'cpuMs').toFixed(2)} ms/ack  ${cost}`,
+    );
+  }
 }
-const mean = (rs: LoadResult[], k: 'perSecond' | 'p50' | 'p99') =>
-  rs.reduce((a, r) => a + r[k], 0) / rs.length;
-console.log('');
 await sink.close();
-console.log(`(the OTLP sink received ${sink.requests} export requests)`);
-console.log(
-  `request log + metrics + tracing ON : ${mean(on, 'perSecond').toFixed(0)} acks/s, p50 ${mean(on, 'p50').toFixed(1)} ms, p99 ${mean(on, 'p99').toFixed(1)} ms`,
-);
-console.log(
-  `request log + metrics + tracing OFF: ${mean(off, 'perSecond').toFixed(0)} acks/s, p50 ${mean(off, 'p50').toFixed(1)} ms, p99 ${mean(off, 'p99').toFixed(1)} ms`,
-);
-console.log(
-  `cost: ${((1 - mean(on, 'perSecond') / mean(off, 'perSecond')) * 100).toFixed(1)}% of ack throughput`,
-);
+console.log('');
+console.log(summary.join('\n'));

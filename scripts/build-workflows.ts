@@ -1,7 +1,7 @@
 // Prebuilds the workflow bundle (samples-typescript `production`): workers then start in
 // milliseconds and never load webpack, which keeps their memory small. With tracing configured
 // (OTEL_EXPORTER_OTLP_ENDPOINT, see lib/tracing) or --traced, also the traced bundle, which has
-// OpenTelemetry's workflow interceptors in it; the plain one has no OTel code at all.
+// the tracing workflow interceptors (lib/tracing/workflow-interceptors.ts) in it.
 // --if-stale: only when a source the bundle is built from is newer than the bundle.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';

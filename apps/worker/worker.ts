@@ -1,6 +1,5 @@
 // The Temporal worker: runs archiveMessage and its activities against real dependencies.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { bundleWorkflowCode, type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -10,7 +9,7 @@ import { tracing } from '../../lib/tracing';
 
 export const workflowsPath = path.join(repoRoot, 'workflows/index.ts');
 export const defaultBundlePath = path.join(repoRoot, 'dist/workflow-bundle.js');
-/** The same workflows with OpenTelemetry's workflow interceptors bundled in (tracing on). */
+/** The same workflows with the tracing interceptors bundled in (tracing on, lib/tracing). */
 export const defaultTracedBundlePath = path.join(repoRoot, 'dist/workflow-bundle-traced.js');
 
 export interface WorkerOptions {
@@ -73,11 +72,9 @@ export async function buildWorkflowBundle(outFile: string, opts: { traced?: bool
   await writeFile(outFile, code);
 }
 
-/** OpenTelemetry's workflow interceptor module (inbound, outbound, internals), by file path. */
+/** The traced bundle's workflow interceptors (lib/tracing/workflow-interceptors.ts), by file path. */
 function tracedWorkflowInterceptors(): string {
-  return createRequire(import.meta.url).resolve(
-    '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
-  );
+  return path.join(repoRoot, 'lib/tracing/workflow-interceptors.ts');
 }
 
 const noop = () => {};

@@ -43,6 +43,9 @@ export const ingestReceipts = pgTable(
     receivedAt: timestamptz('received_at').notNull(),
     requestId: text('request_id').notNull(),
     sourceIp: text('source_ip'),
+    /** The W3C traceparent of the request's span (tracing on, sampled), so a redriven start
+     * continues the ingest request's trace (lib/tracing). */
+    traceparent: text('traceparent'),
     // The tenant's retention at receipt: every object of the message is sealed at least this long.
     retentionDays: integer('retention_days').notNull(),
     workflowId: text('workflow_id').notNull(),

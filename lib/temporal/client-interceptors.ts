@@ -22,8 +22,8 @@ const countStarts: WorkflowClientInterceptor = {
   },
 };
 
-/** Tracing (when installed before the client is built) wraps each start in a span and puts the
- * trace context in the workflow's headers, so the run and its activities join the caller's trace. */
+/** Tracing (when installed before the client is built) puts the receipt's traceparent in the
+ * workflow's headers, so the run and its activities join the ingest request's trace. */
 export function clientInterceptors(): ClientInterceptors {
   const t = tracing();
   return { workflow: t ? [countStarts, t.clientInterceptor] : [countStarts] };

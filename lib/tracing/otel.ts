@@ -1,104 +1,258 @@
-// The OpenTelemetry side of lib/tracing, loaded only when tracing is on: a Node tracer provider
-// (AsyncLocalStorage context, W3C trace-context propagation) exporting over OTLP/HTTP (JSON) in
-// batches, and Temporal's interceptors, which carry the context through workflow headers.
-// The SDK's own OTEL_* variables still apply: OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT,
-// OTEL_TRACES_SAMPLER(_ARG), OTEL_BSP_*, OTEL_RESOURCE_ATTRIBUTES.
-import { type Context, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+// The OpenTelemetry side of lib/tracing, loaded only when tracing is on: OTLP/HTTP (JSON)
+// export in large batches (the SDK's BatchSpanProcessor and exporter), and the few spans a
+// message gets, recorded as plain objects: a start and end time, ids, attributes set once.
+// No tracer, no context manager (so no AsyncLocalStorage hook per promise), nothing
+// auto-instrumented: every parent is explicit (a traceparent from the receipt or a Temporal
+// header). The SDK's own OTEL_* variables apply: OTEL_BSP_* (defaults below when unset),
+// OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, OTEL_RESOURCE_ATTRIBUTES; OTEL_TRACES_SAMPLER(_ARG)
+// decide at the request span (rootSampler).
+import { randomBytes } from 'node:crypto';
+import {
+  type Attributes,
+  ROOT_CONTEXT,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+} from '@opentelemetry/api';
+import { millisToHrTime, parseTraceParent } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/worker/index.js';
-import { LEDGER_WORKFLOW_PREFIX } from '../../ledger/workflow-ids';
-import type { ActiveTracing, TraceCarrier } from './index';
+  BatchSpanProcessor,
+  type ReadableSpan,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import type { WorkflowClientInterceptor } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import type { Config } from '../config';
+import { TRACEPARENT_HEADER } from './header';
+import type { ActiveTracing, IngestSpan } from './index';
+import type { WorkflowSpan } from './workflow-interceptors';
 
 /** The route, not the URL: the path's token is the endpoint's address and must not be exported. */
 export const INGEST_ROUTE = '/webhooks/incoming/in/{token}';
+const SCOPE = { name: 'webhook-archive' };
 
-export function startTracing(opts: { url: string; serviceName: string }): ActiveTracing {
-  const resource = new Resource({ 'service.name': opts.serviceName }).merge(envDetectorSync.detect());
-  const processor = withoutLedgerLoops(new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url })));
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
-  provider.register();
-  const tracer = trace.getTracer('webhook-archive');
-
+/**
+ * Batch defaults for a span a message or more: the SDK's (512 per export, 2,048 queued, every
+ * 5 s) drop spans from a few hundred messages a second on; these export in fewer, larger
+ * requests and buffer a few seconds of peak. OTEL_BSP_* still override each.
+ */
+function batchDefaults() {
+  const unset = (name: string) => process.env[name] === undefined;
   return {
-    async ingest(req, res, fn) {
-      const method = req.method ?? 'GET';
-      return tracer.startActiveSpan(
-        `${method} ${INGEST_ROUTE}`,
-        {
-          kind: SpanKind.SERVER,
-          // A new trace per request: a producer's own traceparent is not trusted to parent ours.
-          root: true,
-          attributes: {
-            'http.request.method': method,
-            'http.route': INGEST_ROUTE,
-            'network.peer.address': req.socket.remoteAddress ?? '',
-          },
-        },
-        async (span) => {
-          try {
-            return await fn();
-          } catch (err) {
-            span.recordException(err as Error);
-            throw err;
-          } finally {
-            span.setAttribute('http.response.status_code', res.statusCode);
-            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-            span.end();
-          }
-        },
-      );
-    },
-    annotate(attributes) {
-      trace.getActiveSpan()?.setAttributes(attributes);
-    },
-    capture() {
-      return context.active() as unknown as TraceCarrier;
-    },
-    resume(carrier, fn) {
-      return carrier ? context.with(carrier as unknown as Context, fn) : fn();
-    },
-    clientInterceptor: new OpenTelemetryWorkflowClientInterceptor(),
-    worker: {
-      interceptors: {
-        activity: [
-          (ctx) => ({
-            inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-          }),
-        ],
-      },
-      // Spans made inside the workflow sandbox leave it through this sink.
-      sinks: { exporter: makeWorkflowExporter(processor, resource) },
-    },
-    flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    ...(unset('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ? { maxExportBatchSize: 2048 } : {}),
+    ...(unset('OTEL_BSP_MAX_QUEUE_SIZE') ? { maxQueueSize: 16_384 } : {}),
+    ...(unset('OTEL_BSP_SCHEDULE_DELAY') ? { scheduledDelayMillis: 2000 } : {}),
   };
 }
 
 /**
- * The transparency log's integrator and auditor run forever, an activity a second per tenant:
- * their spans would drown the traces that matter (one per message), so they are not exported.
- * Temporal's interceptors name the run in `workflowId` (workflow side) or `temporalWorkflowId`.
+ * Whether a new trace is recorded, from the standard OTEL_TRACES_SAMPLER(_ARG). The request
+ * span is always a root (a producer's traceparent is not trusted), so `parentbased_x` decides
+ * as `x`; everything after it follows its decision (parent-based), so a trace is whole or
+ * absent. Default parentbased_always_on: every message traced.
  */
-function withoutLedgerLoops(inner: SpanProcessor): SpanProcessor {
-  const isLedger = (span: ReadableSpan) => {
-    const id = span.attributes.workflowId ?? span.attributes.temporalWorkflowId;
-    return typeof id === 'string' && id.startsWith(LEDGER_WORKFLOW_PREFIX);
-  };
-  return {
-    onStart: (span, ctx) => inner.onStart(span, ctx),
-    onEnd: (span) => {
-      if (!isLedger(span)) inner.onEnd(span);
+export function rootSampler(config: SamplerConfig): (traceId: string) => boolean {
+  switch ((config.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on').replace(/^parentbased_/, '')) {
+    case 'always_on':
+      return () => true;
+    case 'always_off':
+      return () => false;
+    case 'traceidratio': {
+      const ratio = new TraceIdRatioBasedSampler(config.OTEL_TRACES_SAMPLER_ARG ?? 1);
+      return (traceId: string) =>
+        ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+    }
+    default:
+      return () => true;
+  }
+}
+
+/** Random ids from a pooled buffer: one randomBytes call per few hundred spans. */
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
+}
+
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** What a span is before export: plain data, turned into the SDK's ReadableSpan once, at its end. */
+interface SpanRecord {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string | undefined;
+  startMs: number;
+  endMs: number;
+  error?: string | undefined;
+  attributes: Attributes;
+}
+
+/** The traceparent header of a header map (Temporal's), if any and well formed. */
+function traceparentIn(headers: Record<string, unknown>): SpanContext | undefined {
+  const header = headers[TRACEPARENT_HEADER];
+  const value = header ? defaultPayloadConverter.fromPayload<unknown>(header as never) : undefined;
+  return typeof value === 'string' ? (parseTraceParent(value) ?? undefined) : undefined;
+}
+
+type SamplerConfig = Partial<Pick<Config, 'OTEL_TRACES_SAMPLER' | 'OTEL_TRACES_SAMPLER_ARG'>>;
+
+export function startTracing(opts: {
+  url: string;
+  serviceName: string;
+  sampler: SamplerConfig;
+}): ActiveTracing {
+  const resource = new Resource({ 'service.name': opts.serviceName }).merge(envDetectorSync.detect());
+  const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url }), batchDefaults());
+  const sampled = rootSampler(opts.sampler);
+  const record = (span: SpanRecord) => processor.onEnd(readableSpan(span, resource));
+  /** Workflow starts waiting for their header, by workflow id (set around each start). */
+  const starting = new Map<string, string>();
+
+  const clientInterceptor: WorkflowClientInterceptor = {
+    start(input, next) {
+      const traceparent = starting.get(input.options.workflowId);
+      if (!traceparent) return next(input);
+      const header = defaultPayloadConverter.toPayload(traceparent);
+      return next({ ...input, headers: { ...input.headers, [TRACEPARENT_HEADER]: header } });
     },
-    forceFlush: () => inner.forceFlush(),
-    shutdown: () => inner.shutdown(),
+  };
+
+  // One interceptor per activity attempt (Temporal builds it with the attempt's context). Only
+  // attempts scheduled by a traced run have the header; the ledger's loops never do.
+  const activitySpans = (ctx: ActivityContext): ActivityInboundCallsInterceptor => ({
+    async execute(input, next) {
+      const parent = traceparentIn(input.headers);
+      if (!parent) return next(input);
+      const { info } = ctx;
+      const startMs = nowMs();
+      let error: string | undefined;
+      try {
+        return await next(input);
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
+        throw err;
+      } finally {
+        record({
+          name: `RunActivity:${info.activityType}`,
+          kind: SpanKind.INTERNAL,
+          traceId: parent.traceId,
+          spanId: randomHex(8),
+          parentSpanId: parent.spanId,
+          startMs,
+          endMs: nowMs(),
+          error,
+          attributes: { workflowId: info.workflowExecution?.workflowId ?? '', attempt: info.attempt },
+        });
+      }
+    },
+  });
+
+  return {
+    startIngest(req): IngestSpan {
+      const traceId = randomHex(16);
+      // A new trace per request: a producer's own traceparent is not trusted to parent ours.
+      if (!sampled(traceId)) return UNSAMPLED;
+      const spanId = randomHex(8);
+      const startMs = nowMs();
+      const method = req.method ?? 'GET';
+      const peer = req.socket.remoteAddress ?? '';
+      return {
+        traceparent: `00-${traceId}-${spanId}-01`,
+        end(statusCode, attributes) {
+          record({
+            name: `${method} ${INGEST_ROUTE}`,
+            kind: SpanKind.SERVER,
+            traceId,
+            spanId,
+            startMs,
+            endMs: nowMs(),
+            error: statusCode >= 500 ? `HTTP ${statusCode}` : undefined,
+            attributes: {
+              'http.request.method': method,
+              'http.route': INGEST_ROUTE,
+              'network.peer.address': peer,
+              'http.response.status_code': statusCode,
+              ...attributes,
+            },
+          });
+        },
+      };
+    },
+    async startingWith(workflowId, traceparent, start) {
+      if (!traceparent) return start();
+      starting.set(workflowId, traceparent);
+      try {
+        return await start();
+      } finally {
+        starting.delete(workflowId);
+      }
+    },
+    clientInterceptor,
+    worker: {
+      interceptors: { activity: [(ctx) => ({ inbound: activitySpans(ctx) })] },
+      // The workflow's one span leaves the sandbox through this sink (never called on replay).
+      sinks: {
+        tracing: {
+          runEnded: {
+            fn: (_info, span: WorkflowSpan) => {
+              const parent = parseTraceParent(span.parent);
+              if (!parent) return;
+              record({
+                name: span.name,
+                kind: SpanKind.INTERNAL,
+                traceId: parent.traceId,
+                spanId: span.spanId,
+                parentSpanId: parent.spanId,
+                startMs: span.startMs,
+                endMs: span.endMs,
+                error: span.error,
+                attributes: span.attributes,
+              });
+            },
+          },
+        },
+      },
+    },
+    flush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+}
+
+const UNSAMPLED: IngestSpan = { traceparent: undefined, end() {} };
+
+/** A finished span as the exporter reads it. */
+function readableSpan(s: SpanRecord, resource: Resource): ReadableSpan {
+  const context: SpanContext = { traceId: s.traceId, spanId: s.spanId, traceFlags: TraceFlags.SAMPLED };
+  return {
+    name: s.name,
+    kind: s.kind,
+    spanContext: () => context,
+    ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+    startTime: millisToHrTime(s.startMs),
+    endTime: millisToHrTime(s.endMs),
+    duration: millisToHrTime(s.endMs - s.startMs),
+    status: s.error ? { code: SpanStatusCode.ERROR, message: s.error } : { code: SpanStatusCode.UNSET },
+    attributes: s.attributes,
+    links: [],
+    events: [],
+    ended: true,
+    resource,
+    instrumentationLibrary: SCOPE,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
   };
 }

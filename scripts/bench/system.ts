@@ -25,6 +25,8 @@ export interface SystemOptions {
   database: 'embedded' | 'postgres';
   topology: 'all-in-one' | 'server-only';
   env?: Record<string, string>;
+  /** Run the compiled entry (dist/app, scripts/build-app.ts; built by the caller) instead of tsx. */
+  compiled?: boolean;
 }
 
 /** CPU seconds consumed so far, per party (Linux /proc): ratios on a shared machine stay honest. */
@@ -43,6 +45,10 @@ export interface System {
   cpu(): Promise<CpuReading>;
   temporalPort: number;
   api: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** The system's process (profiles: BENCH_NODE_ARGS=--cpu-prof, then SIGTERM and wait). */
+  pid: number;
+  /** CPU time (user + system) the system's process has used so far, in seconds (Linux /proc). */
+  cpuSeconds(): number;
   /** HMAC endpoints, created through the admin API. */
   createEndpoints(n: number): Promise<{ url: string; secret: string }[]>;
   stop(): Promise<void>;
@@ -84,10 +90,12 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     ).toString();
     adminKey = /admin key:\s+(\S+)/.exec(out)?.[1];
   }
-  const entry = opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts';
+  const entry = opts.compiled
+    ? [opts.topology === 'server-only' ? 'dist/app/server.js' : 'dist/app/main.js']
+    : ['--import', 'tsx', opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts'];
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', entry],
+    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entry],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const stop = async () => {
@@ -111,6 +119,8 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       }),
       temporalPort,
       api,
+      pid: child.pid!,
+      cpuSeconds: () => processCpuSeconds(child.pid!),
       createEndpoints: (n) =>
         Promise.all(
           Array.from({ length: n }, async (_, i) => {
@@ -124,6 +134,14 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     await stop();
     throw err;
   }
+}
+
+/** utime + stime of a process, from /proc/<pid>/stat (in clock ticks, 100 per second on Linux). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) close with ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A 1 KB message in the contract's shape. */

@@ -7,7 +7,6 @@ import { recordConflict } from '../../../db/conflicts';
 import { type ReceiptSummary, replaceFailedReceipt } from '../../../db/receipts';
 import type { AuthMode, NewIngestReceipt } from '../../../db/schema';
 import { archiveWorkflowId, messageIdFor } from '../../../lib/ids';
-import { tracing } from '../../../lib/tracing';
 import { rawBodyKey, retainUntil } from '../../../worm/keys';
 import type { WormStore } from '../../../worm/store';
 import type { Relay } from '../relay/relay';
@@ -43,6 +42,8 @@ export interface AdmitRequest {
   payload?: Buffer | undefined;
   /** The request's headers as evidence, secrets masked. */
   requestHeaders: Record<string, string | string[]>;
+  /** The request span's traceparent (tracing on, sampled): the archive run joins its trace. */
+  traceparent?: string | undefined;
 }
 
 export interface AdmitResult {
@@ -73,6 +74,7 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     requestHeaders: req.requestHeaders,
     retentionDays: req.retentionDays,
     workflowId,
+    traceparent: req.traceparent ?? null,
     nextRelayAt: new Date(req.receivedAt.getTime() + deps.relayGraceMs),
   };
   if (req.raw.length <= deps.inlineBodyMaxBytes) {
@@ -90,8 +92,8 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
 
   const accepted = (): AdmitResult => {
     deps.backlog.noteAccepted(req.tenantId, req.raw.length);
-    // The request's trace (when tracing is on) goes with the kick: the start joins it.
-    deps.relay.kick({ ...row, id: messageId, workflowId }, tracing()?.capture());
+    // The row carries the request's traceparent (tracing on): the start joins its trace.
+    deps.relay.kick({ ...row, id: messageId, workflowId, traceparent: row.traceparent ?? null });
     const receipt = {
       id: messageId,
       state: 'pending' as const,

@@ -46,6 +46,8 @@ interface IngestState {
   mapped?: Buffer | undefined;
   /** A handshake the sender expects answered (Slack's url_verification), not archived. */
   reply?: Record<string, unknown>;
+  /** The request span's traceparent (tracing on, sampled), stored with the receipt. */
+  traceparent?: string | undefined;
 }
 
 /** What the steps share across requests: the server's dependencies, and per-address upload slots. */
@@ -171,6 +173,7 @@ async function checkAndAdmit(
     sourceIp: s.ip,
     payload: s.mapped,
     requestHeaders: evidenceHeaders(s.endpoint, s.req.headers),
+    traceparent: s.traceparent,
   });
 }
 
@@ -193,14 +196,10 @@ export function createIngestHandler(deps: ServerDeps) {
   });
   const env: IngestEnv = { deps, anonymousUploads: new UploadSlots(config.UNAUTHENTICATED_UPLOADS_PER_IP) };
 
-  // With tracing on, each request runs in its span (the relay's workflow start joins it later).
-  return function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
-    const t = tracing();
-    return t ? t.ingest(req, res, () => ingestOne(req, res, token)) : ingestOne(req, res, token);
-  };
-
-  async function ingestOne(req: IncomingMessage, res: ServerResponse, token: string) {
+  return async function handleIngest(req: IncomingMessage, res: ServerResponse, token: string) {
     const started = performance.now();
+    // With tracing on, one SERVER span per request; its traceparent goes with the receipt.
+    const span = tracing()?.startIngest(req);
     const requestId = randomUUID();
     res.setHeader('x-request-id', requestId);
     const receivedAt = new Date();
@@ -228,6 +227,7 @@ export function createIngestHandler(deps: ServerDeps) {
           retentionDays,
           secret,
           authenticated: false,
+          traceparent: span?.traceparent,
         };
         try {
           result = await checkAndAdmit(s, env, admitDeps);
@@ -295,7 +295,7 @@ export function createIngestHandler(deps: ServerDeps) {
       // every client can read the answer.
       sendError(res, httpErr);
     } finally {
-      tracing()?.annotate({
+      span?.end(res.statusCode, {
         'webhook_archive.request_id': requestId,
         ...(endpointId ? { 'webhook_archive.endpoint_id': endpointId } : {}),
         ...(answer ? { 'webhook_archive.code': answer.code } : {}),
@@ -312,7 +312,7 @@ export function createIngestHandler(deps: ServerDeps) {
         ...(answer ? { answer } : {}),
       });
     }
-  }
+  };
 }
 
 function body(s: IngestState): Buffer {

@@ -14,7 +14,7 @@ import type { Db } from '../../../db/client';
 import { claimDueReceipts, markReceiptsStarted, type RelayItem } from '../../../db/receipts';
 import type { Logger } from '../../../lib/logger';
 import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../../../lib/temporal/search-attributes';
-import { type TraceCarrier, tracing } from '../../../lib/tracing';
+import { tracing } from '../../../lib/tracing';
 import type { archiveMessage } from '../../../workflows/archive-message';
 
 export interface RelayOptions {
@@ -45,8 +45,8 @@ const MAX_QUEUED_KICKS = 20_000;
 const SWEEP_BATCH = 500;
 
 export class Relay {
-  /** Kicked receipts, each with the trace of the request that acknowledged it (tracing on). */
-  private readonly queue: { item: RelayItem; trace: TraceCarrier | undefined }[] = [];
+  /** Kicked receipts, waiting for a start slot. */
+  private readonly queue: RelayItem[] = [];
   private active = 0;
   private started: string[] = [];
   private flushing: Promise<void> | undefined;
@@ -61,9 +61,9 @@ export class Relay {
   constructor(private readonly opts: RelayOptions) {}
 
   /** A receipt was just committed: start its workflow now, without the producer waiting. */
-  kick(item: RelayItem, trace?: TraceCarrier): void {
+  kick(item: RelayItem): void {
     if (this.stopped || Date.now() < this.backoffUntil || this.queue.length >= MAX_QUEUED_KICKS) return;
-    this.queue.push({ item, trace });
+    this.queue.push(item);
     this.pump();
   }
 
@@ -109,11 +109,9 @@ export class Relay {
 
   private pump(): void {
     while (this.active < this.opts.concurrency && this.queue.length > 0) {
-      const { item, trace } = this.queue.shift()!;
+      const item = this.queue.shift()!;
       this.active++;
-      const t = tracing();
-      const started = t ? t.resume(trace, () => this.startOne(item)) : this.startOne(item);
-      void started.finally(() => {
+      void this.startOne(item).finally(() => {
         this.active--;
         this.pump();
       });
@@ -178,8 +176,11 @@ export async function startArchiveWorkflow(
   { terminateRunning = false }: { terminateRunning?: boolean } = {},
 ): Promise<void> {
   const { temporal } = opts;
-  try {
-    await temporal.withDeadline(Date.now() + opts.startTimeoutMs, () =>
+  // With tracing on, the run joins the trace of the request that acknowledged the receipt
+  // (its traceparent is a column: a kick, a sweep after a crash or outage, or a reprocess alike).
+  const t = tracing();
+  const start = () =>
+    temporal.withDeadline(Date.now() + opts.startTimeoutMs, () =>
       temporal.workflow.start<typeof archiveMessage>('archiveMessage', {
         taskQueue: opts.taskQueue,
         workflowId: item.workflowId,
@@ -210,6 +211,8 @@ export async function startArchiveWorkflow(
         ],
       }),
     );
+  try {
+    await (t ? t.startingWith(item.workflowId, item.traceparent, start) : start());
   } catch (err) {
     if (terminateRunning || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
