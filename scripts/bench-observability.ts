@@ -100,13 +100,13 @@ async function measure(stack: Stack, variant: VariantName, round: number): Promi
     const endpoints = await system.createEndpoints(endpointCount);
     const warm = Math.min(2000, Math.max(300, Math.round(stack.messages / 5)));
     await runLoad(system.origin, hmacRequests(`warm${round}`, warm, endpoints), concurrency);
-    const cpu0 = system.cpuSeconds();
+    const cpu0 = (await system.cpu()).system;
     const load = await runLoad(
       system.origin,
       hmacRequests(`r${round}`, stack.messages, endpoints),
       concurrency,
     );
-    const r = { ...load, cpuMs: ((system.cpuSeconds() - cpu0) * 1000) / stack.messages };
+    const r = { ...load, cpuMs: (((await system.cpu()).system - cpu0) * 1000) / stack.messages };
     console.log(
       `  round ${round} ${LABEL[variant].padEnd(32)} ${r.perSecond.toFixed(0).padStart(6)} acks/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  CPU ${r.cpuMs.toFixed(2)} ms/ack  ${JSON.stringify(r.statuses)}`,
     );

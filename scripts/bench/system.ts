@@ -47,8 +47,6 @@ export interface System {
   api: ReturnType<typeof createTRPCClient<AppRouter>>;
   /** The system's process (profiles: BENCH_NODE_ARGS=--cpu-prof, then SIGTERM and wait). */
   pid: number;
-  /** CPU time (user + system) the system's process has used so far, in seconds (Linux /proc). */
-  cpuSeconds(): number;
   /** HMAC endpoints, created through the admin API. */
   createEndpoints(n: number): Promise<{ url: string; secret: string }[]>;
   stop(): Promise<void>;
@@ -120,7 +118,6 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       temporalPort,
       api,
       pid: child.pid!,
-      cpuSeconds: () => processCpuSeconds(child.pid!),
       createEndpoints: (n) =>
         Promise.all(
           Array.from({ length: n }, async (_, i) => {
@@ -134,14 +131,6 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     await stop();
     throw err;
   }
-}
-
-/** utime + stime of a process, from /proc/<pid>/stat (in clock ticks, 100 per second on Linux). */
-export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) close with ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A 1 KB message in the contract's shape. */
@@ -218,7 +207,9 @@ function cpuSecondsOf(pids: number[]): number {
   for (const pid of pids) {
     try {
       // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // Fields after the command name (which may contain spaces) close with ')'.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]);
     } catch {}
   }
