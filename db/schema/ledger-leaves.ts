@@ -71,6 +71,7 @@ export interface LedgerProblem {
     | 'unlogged_message'
     | 'checkpoint_mismatch'
     | 'checkpoint_unsealed'
+    | 'checkpoint_row_missing'
     | 'object_missing'
     | 'object_altered';
   messageId?: string;
@@ -93,6 +94,8 @@ export const ledgerAudits = pgTable(
     checkedObjects: bigint('checked_objects', { mode: 'number' }).notNull(),
     problems: jsonb('problems').$type<LedgerProblem[]>().notNull(),
     sampleCursor: bigint('sample_cursor', { mode: 'number' }).notNull().default(0),
+    /** Where the next run's rolling window of older sealed checkpoints starts. */
+    checkpointCursor: bigint('checkpoint_cursor', { mode: 'number' }).notNull().default(0),
   },
   (t) => [index('ledger_audits_ok_idx').on(t.ok)],
 );

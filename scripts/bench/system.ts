@@ -29,6 +29,8 @@ export interface SystemOptions {
 
 export interface System {
   origin: string;
+  /** The server process (its CPU time is read from /proc by scripts/bench-evidence.ts). */
+  pid: number;
   temporalPort: number;
   api: ReturnType<typeof createTRPCClient<AppRouter>>;
   /** HMAC endpoints, created through the admin API. */
@@ -92,6 +94,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     });
     return {
       origin,
+      pid: child.pid!,
       temporalPort,
       api,
       createEndpoints: (n) =>

@@ -1,0 +1,1 @@
+ALTER TABLE "ledger_audits" ADD COLUMN "checkpoint_cursor" bigint DEFAULT 0 NOT NULL;
