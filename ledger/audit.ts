@@ -8,10 +8,11 @@ import type { Db } from '../db/client';
 import { type LedgerProblem, ledgerAudits, ledgerCheckpoints, ledgerLeaves, messages } from '../db/schema';
 import { openNote, parseCheckpoint } from '../evidence/checkpoint';
 import { fromBase64 } from '../evidence/hex';
-import { CompactRange } from '../evidence/merkle';
+import { CompactRange, type NodeId } from '../evidence/merkle';
 import { ledgerCheckpointPrefix } from '../worm/keys';
 import type { WormListEntry, WormStore } from '../worm/store';
 import { type EvidenceDeps, logOrigin } from './deps';
+import { storedNodesInOrder } from './nodes';
 import { headSize, leafHashOf } from './tree';
 
 export interface AuditDeps {
@@ -138,10 +139,40 @@ export async function auditTenant(
   const sizes = new Set(checkpoints.map((c) => c.treeSize));
   for (const o of orphans) sizes.add(checkpointSizeOf(o.key));
   if (sizes.has(0)) rootAt.set(0, range.root().toString('hex'));
+  // The stored subtrees (ledger_nodes, what proofs are built from) are checked against the
+  // rebuild in the same pass: both come in completion order.
+  const stored = await storedNodesInOrder(db, tenantId);
+  const sealedSize = checkpoints.at(-1)?.treeSize ?? 0;
+  const nodeIssues: { level: number; index: number; why: string }[] = [];
+  let j = 0;
+  const order = (level: number, index: number) => [(index + 1) * 2 ** level, level] as const;
+  const before = (a: readonly [number, number], b: readonly [number, number]) =>
+    a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const onNode = (id: NodeId, hash: Buffer) => {
+    const at = order(id.level, id.index);
+    for (; j < stored.length && before(order(stored[j]!.level, stored[j]!.idx), at); j++)
+      nodeIssues.push({
+        level: stored[j]!.level,
+        index: stored[j]!.idx,
+        why: 'is not a subtree of the rows',
+      });
+    const s = stored[j];
+    if (s && s.level === id.level && s.idx === id.index) {
+      j++;
+      if (!s.hash.equals(hash)) nodeIssues.push({ ...id, why: 'differs from the rows' });
+    } else if (at[0] <= sealedSize) nodeIssues.push({ ...id, why: 'is missing' });
+  };
   for (const leaf of leaves) {
-    range.append(leafHashOf(leaf.manifestSha256));
+    range.append(leafHashOf(leaf.manifestSha256), onNode);
     if (sizes.has(range.size)) rootAt.set(range.size, range.root().toString('hex'));
   }
+  for (; j < stored.length; j++)
+    nodeIssues.push({ level: stored[j]!.level, index: stored[j]!.idx, why: 'is beyond the rows' });
+  for (const n of nodeIssues.slice(0, 10))
+    report({
+      kind: 'node_mismatch',
+      detail: `stored subtree level ${n.level} index ${n.index} ${n.why}${nodeIssues.length > 10 ? ` (${nodeIssues.length} such nodes in all)` : ''}`,
+    });
   for (const c of checkpoints) {
     const rebuilt = rootAt.get(c.treeSize);
     if (rebuilt !== c.rootHash)
