@@ -6,9 +6,10 @@
 //   3. the REAL ack path (apps/server/main.ts, server-only, on PostgreSQL, HMAC 1 KB messages)
 //      with RECEIPT_SIGNER=inline and =thread, interleaved: acks/s and the server's CPU per ack
 //      (event-loop thread and whole process, from /proc), against which the receipt's CPU is set;
-//   4. the workflow step: appendLeaf (one statement: head if absent + leaf if absent) vs a plain insert.
+//   4. the workflow step: appendLeaf (one statement: head if absent + leaf if absent) vs a plain insert;
+//   5. proofs at --proof-leaves leaves: from all leaves (as before ledger_nodes) vs from stored subtrees.
 //   node --import tsx scripts/bench-evidence.ts [--requests 4000] [--concurrency 32] [--rounds 3]
-//     [--ack-messages 10000] [--ack-concurrency 64] [--skip-ack]
+//     [--ack-messages 10000] [--ack-concurrency 64] [--skip-ack] [--proof-leaves 100000]
 //     [--admin-url postgres://postgres@127.0.0.1:5432/postgres]   (scratch databases are created and dropped)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,10 +27,15 @@ import {
 import { openDatabase } from '../db/client';
 import { tenants } from '../db/schema';
 import { jcsBytes } from '../evidence/jcs';
+import { consistencyProof, inclusionProof, rootFromLeafHashes } from '../evidence/merkle';
 import { receiptCanonicalBytes, unsignedReceipt } from '../evidence/receipt';
 import { openKeyring } from '../evidence/signing-key';
 import { appendLeaf } from '../ledger/append';
+import { integrate } from '../ledger/integrate';
+import { consistencyProofFor, inclusionProofFor } from '../ledger/nodes';
+import { latestCheckpoint, loadLeafHashes } from '../ledger/tree';
 import { sha256Hex } from '../lib/crypto';
+import { LocalWormStore } from '../worm/local-store';
 import { runLoad } from './bench/load';
 import { hmacRequests, startSystem } from './bench/system';
 
@@ -41,6 +47,7 @@ const { values } = parseArgs({
     'ack-messages': { type: 'string', default: '10000' },
     'ack-concurrency': { type: 'string', default: '64' },
     'skip-ack': { type: 'boolean', default: false },
+    'proof-leaves': { type: 'string', default: '100000' },
     'admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
@@ -234,6 +241,60 @@ try {
   console.log(`workflow step (${appends} appends, ${lanes} concurrent, one tenant):`);
   console.log(`  plain insert  ${plain.toFixed(0)}/s`);
   console.log(`  appendLeaf    ${ledger.toFixed(0)}/s   (${pct(ledger, plain)})`);
+
+  // 5. Proofs at a large tree: from all leaves (before ledger_nodes) vs from stored subtrees.
+  const n = Number(values['proof-leaves']);
+  const [pt] = await database.db.insert(tenants).values({ name: 'bench-proofs' }).returning();
+  const pTenant = pt!.id;
+  await sql`INSERT INTO ledger_heads (tenant_id, size) VALUES (${pTenant}, ${n})`;
+  await sql`INSERT INTO ledger_leaves (tenant_id, leaf_index, message_id, manifest_sha256, manifest_key)
+    SELECT ${pTenant}, i, gen_random_uuid(), lpad(to_hex(i), 64, '0'), 'k' FROM generate_series(0::bigint, ${n - 1}::bigint) i`;
+  const ledgerDeps = {
+    db: database.db,
+    worm: new LocalWormStore(path.join(dir, 'worm')),
+    evidence: { ...evidence, logHost: 'bench', auditSample: 0, auditIntervalSeconds: 3600 },
+  };
+  const ms = async (fn: () => Promise<unknown>, times = 1) => {
+    const t0 = performance.now();
+    for (let k = 0; k < times; k++) await fn();
+    return (performance.now() - t0) / times;
+  };
+  const first = await ms(() => integrate(ledgerDeps, pTenant, n));
+  const fullRoot = await ms(async () => rootFromLeafHashes(await loadLeafHashes(database.db, pTenant, n)), 3);
+  const cp = (await latestCheckpoint(database.db, pTenant))!;
+  const root = Buffer.from(cp.rootHash, 'hex');
+  const picks = Array.from({ length: 20 }, (_, k) => Math.floor(((k + 0.5) / 20) * n));
+  let p = 0;
+  const oldInclusion = await ms(async () => {
+    const i = picks[p++ % picks.length]!;
+    inclusionProof(await loadLeafHashes(database.db, pTenant, n), i, n);
+  }, 5);
+  const leafHashes = await loadLeafHashes(database.db, pTenant, n);
+  p = 0;
+  const newInclusion = await ms(async () => {
+    const i = picks[p++ % picks.length]!;
+    await inclusionProofFor(database.db, pTenant, i, n, leafHashes[i]!, root);
+  }, 40);
+  const oldConsistency = await ms(
+    async () => consistencyProof(await loadLeafHashes(database.db, pTenant, n), Math.floor(n / 3), n),
+    3,
+  );
+  const newConsistency = await ms(() => consistencyProofFor(database.db, pTenant, Math.floor(n / 3), n), 40);
+  // The next checkpoint after 1,000 more leaves: continuing from stored subtrees.
+  await sql`INSERT INTO ledger_leaves (tenant_id, leaf_index, message_id, manifest_sha256, manifest_key)
+    SELECT ${pTenant}, i, gen_random_uuid(), lpad(to_hex(i), 64, '0'), 'k' FROM generate_series(${n}::bigint, ${n + 999}::bigint) i`;
+  await sql`UPDATE ledger_heads SET size = ${n + 1000} WHERE tenant_id = ${pTenant}`;
+  const next = await ms(() => integrate(ledgerDeps, pTenant, n + 1000));
+  console.log(`proofs at ${n.toLocaleString('en')} leaves (PostgreSQL; mean per proof):`);
+  console.log(
+    `  inclusion:   from all leaves ${oldInclusion.toFixed(1)} ms   from ledger_nodes ${newInclusion.toFixed(2)} ms   (×${(oldInclusion / newInclusion).toFixed(0)})`,
+  );
+  console.log(
+    `  consistency: from all leaves ${oldConsistency.toFixed(1)} ms   from ledger_nodes ${newConsistency.toFixed(2)} ms   (×${(oldConsistency / newConsistency).toFixed(0)})`,
+  );
+  console.log(
+    `  checkpoint root: all leaves ${fullRoot.toFixed(0)} ms; first integration (writes every node) ${first.toFixed(0)} ms; next after +1,000 leaves ${next.toFixed(0)} ms`,
+  );
   await sql.end();
 } finally {
   await signers.thread.close();
