@@ -315,7 +315,8 @@ if (!values['skip-ack']) {
       systems.push(
         await startSystem({ database: 'postgres', topology: 'server-only', env: { RECEIPT_SIGNER: m } }),
       );
-    const endpoints = await Promise.all(systems.map((s) => s.createEndpoints(20)));
+    const endpoints: { url: string; secret: string }[][] = [];
+    for (const s of systems) endpoints.push(await s.createEndpoints(20));
     const runs: Record<ReceiptSignerMode, { rate: number; loopUs: number; totalUs: number }[]> = {
       inline: [],
       thread: [],

@@ -42,7 +42,7 @@ interface Pending {
 interface Batch {
   key: SigningKey;
   items: Pending[];
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Reply {
@@ -56,12 +56,15 @@ export interface SigningThreadOptions {
   timeoutMs?: number;
   /** Tries per request across threads (a crash costs one). */
   maxAttempts?: number;
+  /** Start the thread at once (default) rather than at the first request. */
+  start?: boolean;
 }
 
 export class SigningThread {
   private worker: Worker | undefined;
   /** Key ids the current thread holds (the KeyObject is posted once per thread). */
   private keysSent = new Set<string>();
+  private online = new WeakSet<Worker>();
   private queue = new Map<SigningKey, Pending[]>();
   private inFlight = new Map<number, Batch>();
   private nextId = 1;
@@ -75,6 +78,8 @@ export class SigningThread {
   constructor(opts: SigningThreadOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.maxAttempts = opts.maxAttempts ?? 2;
+    // Started now, not at the first ack, so that ack does not wait for a thread to boot.
+    if (opts.start ?? true) this.ensureWorker();
   }
 
   sign(key: SigningKey, data: Uint8Array): Promise<Buffer> {
@@ -138,9 +143,16 @@ export class SigningThread {
       offset += p.data.length;
     }
     const id = this.nextId++;
-    const timer = setTimeout(() => this.onHung(w), this.timeoutMs);
-    timer.unref();
-    this.inFlight.set(id, { key, items, timer });
+    // The clock runs from when the thread is up: starting one may take a while on a busy machine.
+    const batch: Batch = { key, items, timer: undefined };
+    const arm = () => {
+      if (this.inFlight.get(id) !== batch) return;
+      batch.timer = setTimeout(() => this.onHung(w), this.timeoutMs);
+      batch.timer.unref();
+    };
+    this.inFlight.set(id, batch);
+    if (this.online.has(w)) arm();
+    else w.once('online', arm);
     const withKey = !this.keysSent.has(key.keyId);
     const message: { id: number; keyId: string; lengths: number[]; data: Uint8Array; key?: KeyObject } = {
       id,
@@ -158,6 +170,7 @@ export class SigningThread {
     if (this.worker) return this.worker;
     const w = new Worker(THREAD_SOURCE, { eval: true });
     w.unref(); // never what keeps a process alive; pending requests hold their own timers
+    w.once('online', () => this.online.add(w));
     w.on('message', (m: Reply) => this.onReply(m));
     w.on('error', () => {}); // an 'exit' follows; that is where its requests are retried
     w.on('exit', () => this.onExit(w));
