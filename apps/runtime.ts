@@ -18,6 +18,7 @@ import { LocalWormStore } from '../worm/local-store';
 import { withWormMetrics } from '../worm/metered';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
+import { openReceiptSigner } from './server/evidence/receipt';
 import { createMetricsServer } from './server/http/metrics';
 import { Readiness, redisCheck, standardChecks } from './server/http/readiness';
 import { Backlog } from './server/ingest/backlog';
@@ -277,6 +278,7 @@ export async function openServerDeps(
     ? temporal.sharedWithWorker
     : connectTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
   const pipeline = openIngestPipeline(config, log, database, client, { eagerStart });
+  const evidence = openEvidence(config);
   const deps: ServerDeps = {
     config,
     db: database.db,
@@ -289,7 +291,8 @@ export async function openServerDeps(
     relay: pipeline.relay,
     backlog: pipeline.backlog,
     ...(config.REQUEST_LOG_ENABLED ? { requestLog: openRequestLog(config, log, database.db) } : {}),
-    evidence: openEvidence(config),
+    evidence,
+    receiptSigner: openReceiptSigner(evidence, config.RECEIPT_SIGNER),
   };
   setMetricsEnabled(config.METRICS_ENABLED);
   const readiness = new Readiness(standardChecks(deps));
@@ -304,6 +307,7 @@ export async function openServerDeps(
       // A connection shared with the worker is the worker's to close.
       if (!shared) await deps.temporal.connection.close();
       await rateLimit.close();
+      await deps.receiptSigner.close();
     },
   };
 }

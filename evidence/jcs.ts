@@ -44,10 +44,14 @@ function serialise(value: unknown, path: string): string {
 }
 
 // Lone surrogates cannot be encoded in UTF-8, so I-JSON (and therefore JCS) forbids them.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function serialiseString(s: string, path: string): string {
+/** One string in RFC 8785 form (quoted, escaped); refuses a lone surrogate. */
+export function serialiseString(s: string, path: string): string {
+  // Printable ASCII without quote or backslash (ids, hashes, timestamps) needs no escaping at all.
+  if (PLAIN.test(s)) return `"${s}"`;
   // The cheap test first: almost every string has no surrogate at all.
   if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s))
     throw new JcsError(`${path}: string holds a lone surrogate`);

@@ -6,9 +6,15 @@ import { describe, expect, it } from 'vitest';
 import {
   CompactRange,
   consistencyProof,
+  consistencyProofFromNodes,
+  consistencyProofNodes,
   EMPTY_ROOT,
   inclusionProof,
+  inclusionProofFromNodes,
+  inclusionProofNodes,
   leafHash,
+  type NodeId,
+  perfectSubtrees,
   rootFromLeafHashes,
   verifyConsistency,
   verifyInclusion,
@@ -126,5 +132,75 @@ describe('our proofs', () => {
     );
     const c = JSON.parse(readFileSync(path.join(DATA, 'consistency/1/happy-path.json'), 'utf8'));
     expect(consistencyProof(leafHashes, c.size1, c.size2).map((b) => b.toString('base64'))).toEqual(c.proof);
+  });
+});
+
+describe('proofs from stored perfect subtrees (ledger_nodes)', () => {
+  const many = Array.from({ length: 70 }, (_, i) => leafHash(Buffer.from(`leaf-${i}`)));
+  // The node store as the integrator fills it: every perfect subtree CompactRange completes.
+  const stored = new Map<string, Buffer>(many.map((h, i) => [`0/${i}`, h]));
+  const range = new CompactRange();
+  for (const h of many) range.append(h, (id, hash) => stored.set(`${id.level}/${id.index}`, hash));
+  const fetched: NodeId[] = [];
+  const node = (id: NodeId) => {
+    fetched.push(id);
+    const h = stored.get(`${id.level}/${id.index}`);
+    if (!h) throw new Error(`node ${id.level}/${id.index} not stored`);
+    return h;
+  };
+
+  it('CompactRange reports every perfect subtree, each equal to the root of its leaves', () => {
+    for (const [k, h] of stored) {
+      const [level, index] = k.split('/').map(Number) as [number, number];
+      const lo = index * 2 ** level;
+      expect(h.equals(rootFromLeafHashes(many.slice(lo, lo + 2 ** level)))).toBe(true);
+    }
+    expect(stored.size).toBe(70 + 35 + 17 + 8 + 4 + 2 + 1);
+  });
+
+  it('gives exactly the proofs computed from all leaves, from only the nodes it asked for', () => {
+    for (let n = 1; n <= many.length; n++)
+      for (let i = 0; i < n; i++) {
+        const want = inclusionProofNodes(i, n);
+        expect(want.length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(n + 1)) ** 2);
+        fetched.length = 0;
+        expect(inclusionProofFromNodes(i, n, node)).toEqual(inclusionProof(many, i, n));
+        const asked = new Set(want.map((x) => `${x.level}/${x.index}`));
+        for (const f of fetched) expect(asked.has(`${f.level}/${f.index}`)).toBe(true);
+      }
+    for (let m = 0; m <= 70; m++)
+      for (let n = m; n <= 70; n++) {
+        fetched.length = 0;
+        expect(consistencyProofFromNodes(m, n, node)).toEqual(consistencyProof(many, m, n));
+        const asked = new Set(consistencyProofNodes(m, n).map((x) => `${x.level}/${x.index}`));
+        for (const f of fetched) expect(asked.has(`${f.level}/${f.index}`)).toBe(true);
+      }
+  });
+
+  it('reproduces the transparency-dev vectors from nodes', () => {
+    const leaves8 = new Map<string, Buffer>(leafHashes.map((h, i) => [`0/${i}`, h]));
+    const r = new CompactRange();
+    for (const h of leafHashes) r.append(h, (id, hash) => leaves8.set(`${id.level}/${id.index}`, hash));
+    const get = (id: NodeId) => leaves8.get(`${id.level}/${id.index}`) as Buffer;
+    const v = JSON.parse(readFileSync(path.join(DATA, 'inclusion/1/happy-path.json'), 'utf8'));
+    expect(inclusionProofFromNodes(v.leafIdx, v.treeSize, get).map((b) => b.toString('base64'))).toEqual(
+      v.proof,
+    );
+    const c = JSON.parse(readFileSync(path.join(DATA, 'consistency/1/happy-path.json'), 'utf8'));
+    expect(consistencyProofFromNodes(c.size1, c.size2, get).map((b) => b.toString('base64'))).toEqual(
+      c.proof,
+    );
+  });
+
+  it('a tree continues from its perfect subtrees alone', () => {
+    for (let size = 0; size <= 40; size++) {
+      const ids = perfectSubtrees(0, size);
+      const r = CompactRange.fromPerfectSubtrees(
+        size,
+        ids.map((id) => stored.get(`${id.level}/${id.index}`) as Buffer),
+      );
+      for (let n = size; n < 70; n++) r.append(many[n] as Buffer);
+      expect(r.root().equals(rootFromLeafHashes(many))).toBe(true);
+    }
   });
 });

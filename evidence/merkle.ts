@@ -50,30 +50,102 @@ export class CompactRange {
     return this.#size;
   }
 
-  append(leafHash: Uint8Array): void {
+  /**
+   * The range of a tree of `size` leaves, from the hashes of its perfect subtrees
+   * (`perfectSubtrees(0, size)`, left to right): continues a tree without its leaves.
+   */
+  static fromPerfectSubtrees(size: number, hashes: readonly Uint8Array[]): CompactRange {
+    const ids = perfectSubtrees(0, size);
+    if (ids.length !== hashes.length)
+      throw new RangeError(`a tree of ${size} has ${ids.length} perfect subtrees`);
+    const r = new CompactRange();
+    r.#stack = ids.map((id, i) => ({ hash: Buffer.from(hashes[i] as Uint8Array), size: 2 ** id.level }));
+    r.#size = size;
+    return r;
+  }
+
+  /** Appends a leaf; `onNode` sees every perfect subtree of two or more leaves it completes. */
+  append(leafHash: Uint8Array, onNode?: (id: NodeId, hash: Buffer) => void): void {
     let top: Node = { hash: Buffer.from(leafHash), size: 1 };
     // Merge equal-sized perfect subtrees as soon as they form.
     for (let prev = this.#stack.at(-1); prev && prev.size === top.size; prev = this.#stack.at(-1)) {
       this.#stack.pop();
       top = { hash: nodeHash(prev.hash, top.hash), size: prev.size * 2 };
+      onNode?.({ level: Math.log2(top.size), index: Math.floor(this.#size / top.size) }, top.hash);
     }
     this.#stack.push(top);
     this.#size++;
   }
 
   root(): Buffer {
-    if (this.#stack.length === 0) return EMPTY_ROOT;
     // Perfect subtrees of decreasing size; RFC 9162 joins them right to left.
-    let root = (this.#stack.at(-1) as Node).hash;
-    for (let i = this.#stack.length - 2; i >= 0; i--) root = nodeHash((this.#stack[i] as Node).hash, root);
-    return root;
+    return foldSubtrees(this.#stack.map((n) => n.hash));
   }
 }
 
-/** Subtree hashes over a slice of leaf hashes; each proof needs O(n) hashing without a node cache. */
-function subtreeHash(leaves: readonly Uint8Array[], lo: number, hi: number): Buffer {
-  return rootFromLeafHashes(leaves.slice(lo, hi));
+/** A perfect subtree at its aligned place: leaves [index·2^level, (index+1)·2^level). */
+export interface NodeId {
+  level: number;
+  index: number;
 }
+
+/**
+ * The perfect aligned subtrees of leaves [lo, hi), largest first. For every range a proof or a
+ * tree's root uses (lo aligned to the range's size rounded up to a power of two), RFC 9162's
+ * MTH of the range is these subtrees' hashes joined right to left (foldSubtrees).
+ */
+export function perfectSubtrees(lo: number, hi: number): NodeId[] {
+  const out: NodeId[] = [];
+  for (let p = lo; p < hi; ) {
+    let size = 1;
+    while (size * 2 <= hi - p && p % (size * 2) === 0) size *= 2;
+    out.push({ level: Math.log2(size), index: p / size });
+    p += size;
+  }
+  return out;
+}
+
+/** MTH from perfectSubtrees' hashes, left to right. */
+export function foldSubtrees(hashes: readonly Uint8Array[]): Buffer {
+  if (hashes.length === 0) return EMPTY_ROOT;
+  let root: Buffer = Buffer.from(hashes.at(-1) as Uint8Array);
+  for (let i = hashes.length - 2; i >= 0; i--) root = nodeHash(hashes[i] as Uint8Array, root);
+  return root;
+}
+
+/** MTH(D[lo:hi]) for a range of a proof; how it is found is the caller's (leaves or a node store). */
+type RangeHash = (lo: number, hi: number) => Buffer;
+
+function inclusionPath(index: number, treeSize: number, h: RangeHash): Buffer[] {
+  if (!(index >= 0 && index < treeSize)) throw new RangeError('index out of range');
+  const path = (m: number, lo: number, hi: number): Buffer[] => {
+    const n = hi - lo;
+    if (n === 1) return [];
+    const k = splitPoint(n);
+    return m < k ? [...path(m, lo, lo + k), h(lo + k, hi)] : [...path(m - k, lo + k, hi), h(lo, lo + k)];
+  };
+  return path(index, 0, treeSize);
+}
+
+function consistencyPath(m: number, n: number, h: RangeHash): Buffer[] {
+  if (!(m >= 0 && m <= n)) throw new RangeError('sizes out of range');
+  if (m === 0 || m === n) return [];
+  const sub = (m: number, lo: number, hi: number, b: boolean): Buffer[] => {
+    const size = hi - lo;
+    if (m === size) return b ? [] : [h(lo, hi)];
+    const k = splitPoint(size);
+    return m <= k
+      ? [...sub(m, lo, lo + k, b), h(lo + k, hi)]
+      : [...sub(m - k, lo + k, hi, false), h(lo, lo + k)];
+  };
+  return sub(m, 0, n, true);
+}
+
+/** Subtree hashes over a slice of leaf hashes: O(n) hashing per proof. */
+const fromLeaves =
+  (leaves: readonly Uint8Array[]): RangeHash =>
+  (lo, hi) =>
+    rootFromLeafHashes(leaves.slice(lo, hi));
 
 /** §2.1.3.1 PATH(m, D[n]), over the first `treeSize` leaf hashes. */
 export function inclusionProof(
@@ -81,33 +153,38 @@ export function inclusionProof(
   index: number,
   treeSize = leaves.length,
 ): Buffer[] {
-  if (!(treeSize <= leaves.length && index >= 0 && index < treeSize))
-    throw new RangeError('index out of range');
-  const path = (m: number, lo: number, hi: number): Buffer[] => {
-    const n = hi - lo;
-    if (n === 1) return [];
-    const k = splitPoint(n);
-    return m < k
-      ? [...path(m, lo, lo + k), subtreeHash(leaves, lo + k, hi)]
-      : [...path(m - k, lo + k, hi), subtreeHash(leaves, lo, lo + k)];
-  };
-  return path(index, 0, treeSize);
+  if (treeSize > leaves.length) throw new RangeError('index out of range');
+  return inclusionPath(index, treeSize, fromLeaves(leaves));
 }
 
 /** §2.1.4.1 PROOF(m, D[n]): consistency of the tree of size m with the tree of size n. */
 export function consistencyProof(leaves: readonly Uint8Array[], m: number, n = leaves.length): Buffer[] {
-  if (!(n <= leaves.length && m >= 0 && m <= n)) throw new RangeError('sizes out of range');
-  if (m === 0 || m === n) return [];
-  const sub = (m: number, lo: number, hi: number, b: boolean): Buffer[] => {
-    const size = hi - lo;
-    if (m === size) return b ? [] : [subtreeHash(leaves, lo, hi)];
-    const k = splitPoint(size);
-    return m <= k
-      ? [...sub(m, lo, lo + k, b), subtreeHash(leaves, lo + k, hi)]
-      : [...sub(m - k, lo + k, hi, false), subtreeHash(leaves, lo, lo + k)];
-  };
-  return sub(m, 0, n, true);
+  if (n > leaves.length) throw new RangeError('sizes out of range');
+  return consistencyPath(m, n, fromLeaves(leaves));
 }
+
+// The same proofs from stored perfect subtrees (level 0 = leaf hashes): first ask which nodes a
+// proof needs (O(log n) of them; at most O(log² n)), fetch them in one go, then build it.
+const needs = (walk: (h: RangeHash) => unknown): NodeId[] => {
+  const seen = new Map<string, NodeId>();
+  walk((lo, hi) => {
+    for (const id of perfectSubtrees(lo, hi)) seen.set(`${id.level}/${id.index}`, id);
+    return EMPTY_ROOT;
+  });
+  return [...seen.values()];
+};
+const fromNodes =
+  (node: (id: NodeId) => Uint8Array): RangeHash =>
+  (lo, hi) =>
+    foldSubtrees(perfectSubtrees(lo, hi).map(node));
+
+export const inclusionProofNodes = (index: number, treeSize: number) =>
+  needs((h) => inclusionPath(index, treeSize, h));
+export const inclusionProofFromNodes = (index: number, treeSize: number, node: (id: NodeId) => Uint8Array) =>
+  inclusionPath(index, treeSize, fromNodes(node));
+export const consistencyProofNodes = (m: number, n: number) => needs((h) => consistencyPath(m, n, h));
+export const consistencyProofFromNodes = (m: number, n: number, node: (id: NodeId) => Uint8Array) =>
+  consistencyPath(m, n, fromNodes(node));
 
 export class ProofError extends Error {
   override name = 'ProofError';

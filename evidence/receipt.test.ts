@@ -16,9 +16,16 @@ import {
   signNote,
   verifierKey,
 } from './checkpoint';
-import { jcsBytes } from './jcs';
+import { JcsError, jcsBytes } from './jcs';
 import { inclusionProof, leafHash, rootFromLeafHashes, verifyInclusion } from './merkle';
-import { type Receipt, receiptSigningInput, signReceipt, verifyReceipt } from './receipt';
+import {
+  type Receipt,
+  receiptCanonicalBytes,
+  receiptSigningInput,
+  signReceipt,
+  unsignedReceipt,
+  verifyReceipt,
+} from './receipt';
 import { KEYRING_FILE, openKeyring, rotateKeyring, signingKeyFromSeed } from './signing-key';
 
 const fields = {
@@ -172,6 +179,52 @@ describe('receipts', () => {
       expect(verifyReceipt(changed, ring.published)).toEqual({ ok: false, reason: 'bad_signature' });
       expect(pythonVerifies(changed, ring.published)).toBe(false);
       expect(opensslVerifies(key, receiptSigningInput(changed), receipt.signature)).toBe(false);
+    }
+  });
+
+  it('the fixed-shape canonical form the ack signs equals the general jcs() for hostile strings', () => {
+    const controls = Array.from({ length: 0x20 }, (_, c) => String.fromCharCode(c)).join('');
+    const hostile = [
+      '',
+      'plain-ascii_0123',
+      '"quoted"',
+      'back\\slash\\',
+      '\\"',
+      controls,
+      '\u007f\u0080\u00ff',
+      '\u2028\u2029',
+      'é€\ufb33\uffff',
+      '\ud83d\ude00 non-BMP \u{10ffff}',
+      '</script><!--',
+      '{"v":2}',
+    ];
+    // Plus pseudo-random strings over every code unit class but lone surrogates.
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pool = ['"', '\\', '\n', '\u0000', '\u001f', 'a', '~', '\u00e9', '\u20ac', '\ud83d\ude00'];
+    for (let i = 0; i < 200; i++)
+      hostile.push(Array.from({ length: rnd(12) }, () => pool[rnd(pool.length)]).join(''));
+    for (const value of hostile)
+      for (const field of Object.keys(fields) as (keyof typeof fields)[]) {
+        const u = unsignedReceipt({ ...fields, [field]: value }, ring.current.keyId);
+        const fast = receiptCanonicalBytes(u).toString('utf8');
+        expect(fast).toBe(jcsBytes(u).toString('utf8'));
+        // And an oracle sharing no code with either: well-formed JSON.stringify over sorted members.
+        const sorted = Object.fromEntries(Object.entries(u).sort(([a], [b]) => (a < b ? -1 : 1)));
+        expect(fast).toBe(JSON.stringify(sorted));
+      }
+    // What the ack signs verifies through the general jcs(), escapes and all.
+    const odd = signReceipt({ ...fields, external_id: `${controls}"\\\ud83d\ude00` }, ring.current);
+    expect(verifyReceipt(odd, ring.published)).toEqual({ ok: true });
+    // Lone surrogates have no UTF-8 form: both refuse them.
+    for (const lone of ['\ud800', 'x\udc00', '\ude00\ud83d']) {
+      const u = unsignedReceipt({ ...fields, external_id: lone }, ring.current.keyId);
+      expect(() => receiptCanonicalBytes(u)).toThrow(JcsError);
+      expect(() => jcsBytes(u)).toThrow(JcsError);
+      expect(() => signReceipt({ ...fields, external_id: lone }, ring.current)).toThrow(JcsError);
     }
   });
 

@@ -29,6 +29,8 @@ export interface PublishedKey {
 export interface SigningKey {
   keyId: string;
   publicKey: Buffer;
+  /** Parsed once; a KeyObject can be posted to a worker thread (apps/server/evidence/signing-thread.ts). */
+  privateKey: KeyObject;
   sign(data: Uint8Array): Buffer;
 }
 
@@ -70,7 +72,7 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   const publicKey = createPublicKey(privateKey)
     .export({ format: 'der', type: 'spki' })
     .subarray(SPKI_PREFIX.length);
-  return { keyId: keyIdOf(publicKey), publicKey, sign: (data) => sign(null, data, privateKey) };
+  return { keyId: keyIdOf(publicKey), publicKey, privateKey, sign: (data) => sign(null, data, privateKey) };
 }
 
 function newStoredKey(now: Date): StoredKey {

@@ -8,10 +8,11 @@ import type { Db } from '../db/client';
 import { type LedgerProblem, ledgerAudits, ledgerCheckpoints, ledgerLeaves, messages } from '../db/schema';
 import { openNote, parseCheckpoint } from '../evidence/checkpoint';
 import { fromBase64 } from '../evidence/hex';
-import { CompactRange } from '../evidence/merkle';
-import type { WormStore } from '../worm/store';
+import { CompactRange, type NodeId } from '../evidence/merkle';
+import { ledgerCheckpointPrefix } from '../worm/keys';
+import type { WormListEntry, WormStore } from '../worm/store';
 import { type EvidenceDeps, logOrigin } from './deps';
-import { readAll } from './integrate';
+import { storedNodesInOrder } from './nodes';
 import { headSize, leafHashOf } from './tree';
 
 export interface AuditDeps {
@@ -122,15 +123,56 @@ export async function auditTenant(
   for (const m of unlogged)
     report({ kind: 'unlogged_message', messageId: m.id, detail: 'archived message is not in the log' });
 
-  // 3. The tree rebuilt from the rows against every checkpoint; the newest sealed ones re-read from WORM.
+  // 3. What WORM holds, whatever the rows say: every sealed checkpoint object of the tenant.
+  const sealed = new Map<string, WormListEntry>();
+  for await (const o of deps.worm.list(ledgerCheckpointPrefix(tenantId))) sealed.set(o.key, o);
+  const rowKeys = new Set(checkpoints.map((c) => c.wormKey));
+  // An object without its row: the row was deleted (or, within the grace, is being published:
+  // the integrator seals first, then inserts the row).
+  const orphans = [...sealed.values()].filter(
+    (o) => !rowKeys.has(o.key) && o.lastModified.getTime() < now.getTime() - (opts.graceMs ?? 60_000),
+  );
+
+  // 4. The tree rebuilt from the rows against every checkpoint, row or sealed object.
   const range = new CompactRange();
   const rootAt = new Map<number, string>();
   const sizes = new Set(checkpoints.map((c) => c.treeSize));
+  for (const o of orphans) sizes.add(checkpointSizeOf(o.key));
   if (sizes.has(0)) rootAt.set(0, range.root().toString('hex'));
+  // The stored subtrees (ledger_nodes, what proofs are built from) are checked against the
+  // rebuild in the same pass: both come in completion order.
+  const stored = await storedNodesInOrder(db, tenantId);
+  const sealedSize = checkpoints.at(-1)?.treeSize ?? 0;
+  const nodeIssues: { level: number; index: number; why: string }[] = [];
+  let j = 0;
+  const order = (level: number, index: number) => [(index + 1) * 2 ** level, level] as const;
+  const before = (a: readonly [number, number], b: readonly [number, number]) =>
+    a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const onNode = (id: NodeId, hash: Buffer) => {
+    const at = order(id.level, id.index);
+    for (; j < stored.length && before(order(stored[j]!.level, stored[j]!.idx), at); j++)
+      nodeIssues.push({
+        level: stored[j]!.level,
+        index: stored[j]!.idx,
+        why: 'is not a subtree of the rows',
+      });
+    const s = stored[j];
+    if (s && s.level === id.level && s.idx === id.index) {
+      j++;
+      if (!s.hash.equals(hash)) nodeIssues.push({ ...id, why: 'differs from the rows' });
+    } else if (at[0] <= sealedSize) nodeIssues.push({ ...id, why: 'is missing' });
+  };
   for (const leaf of leaves) {
-    range.append(leafHashOf(leaf.manifestSha256));
+    range.append(leafHashOf(leaf.manifestSha256), onNode);
     if (sizes.has(range.size)) rootAt.set(range.size, range.root().toString('hex'));
   }
+  for (; j < stored.length; j++)
+    nodeIssues.push({ level: stored[j]!.level, index: stored[j]!.idx, why: 'is beyond the rows' });
+  for (const n of nodeIssues.slice(0, 10))
+    report({
+      kind: 'node_mismatch',
+      detail: `stored subtree level ${n.level} index ${n.index} ${n.why}${nodeIssues.length > 10 ? ` (${nodeIssues.length} such nodes in all)` : ''}`,
+    });
   for (const c of checkpoints) {
     const rebuilt = rootAt.get(c.treeSize);
     if (rebuilt !== c.rootHash)
@@ -145,11 +187,56 @@ export async function auditTenant(
     name: origin,
     publicKey: fromBase64(k.public_key),
   }));
-  for (const c of checkpoints.slice(-(opts.sealedCheckpoints ?? 20))) {
-    let sealed: string;
+  for (const o of orphans) {
+    const treeSize = checkpointSizeOf(o.key);
+    const note = await readObject(deps.worm, o.key);
+    let agrees = false;
     try {
-      sealed = await readAll(await deps.worm.get(c.wormKey));
-    } catch {
+      const cp = parseCheckpoint(openNote(note?.toString('utf8') ?? '', verifiers).body);
+      agrees = cp.size === treeSize && rootAt.get(cp.size) === cp.rootHash.toString('hex');
+    } catch {}
+    report({
+      kind: 'checkpoint_row_missing',
+      treeSize,
+      key: o.key,
+      detail: agrees
+        ? 'sealed checkpoint has no row (it matches the rows: its row was deleted)'
+        : 'sealed checkpoint has no row, and does not match the rows',
+    });
+  }
+  // Every row has its object, of the same size; the bytes of the newest and of a rolling window
+  // of the older ones are compared in full (signature included).
+  const unsealed = new Set<number>();
+  for (const c of checkpoints) {
+    const o = sealed.get(c.wormKey);
+    if (!o) {
+      unsealed.add(c.treeSize);
+      report({
+        kind: 'checkpoint_unsealed',
+        treeSize: c.treeSize,
+        key: c.wormKey,
+        detail: 'sealed checkpoint object missing',
+      });
+    } else if (o.size !== Buffer.byteLength(c.note, 'utf8'))
+      report({
+        kind: 'checkpoint_mismatch',
+        treeSize: c.treeSize,
+        key: c.wormKey,
+        detail: 'checkpoint row differs from its sealed object',
+      });
+  }
+  const [prev] = await db.select().from(ledgerAudits).where(eq(ledgerAudits.tenantId, tenantId));
+  const window = opts.sealedCheckpoints ?? 20;
+  const older = checkpoints.slice(0, -window);
+  const cpStart = older.length > 0 ? (prev?.checkpointCursor ?? 0) % older.length : 0;
+  const rolling =
+    older.length > 0
+      ? Array.from({ length: Math.min(window, older.length) }, (_, k) => older[(cpStart + k) % older.length]!)
+      : [];
+  for (const c of [...rolling, ...checkpoints.slice(-window)]) {
+    if (unsealed.has(c.treeSize)) continue;
+    const bytes = await readObject(deps.worm, c.wormKey);
+    if (!bytes) {
       report({
         kind: 'checkpoint_unsealed',
         treeSize: c.treeSize,
@@ -158,10 +245,11 @@ export async function auditTenant(
       });
       continue;
     }
+    const sealedNote = bytes.toString('utf8');
     try {
-      const cp = parseCheckpoint(openNote(sealed, verifiers).body);
+      const cp = parseCheckpoint(openNote(sealedNote, verifiers).body);
       const rebuilt = rootAt.get(cp.size);
-      if (cp.size !== c.treeSize || rebuilt !== cp.rootHash.toString('hex') || sealed !== c.note)
+      if (cp.size !== c.treeSize || rebuilt !== cp.rootHash.toString('hex') || sealedNote !== c.note)
         report({
           kind: 'checkpoint_mismatch',
           treeSize: c.treeSize,
@@ -178,8 +266,7 @@ export async function auditTenant(
     }
   }
 
-  // 4. A rolling sample of objects: manifest bytes = leaf; raw body and record = manifest.
-  const [prev] = await db.select().from(ledgerAudits).where(eq(ledgerAudits.tenantId, tenantId));
+  // 5. A rolling sample of objects: manifest bytes = leaf; raw body and record = manifest.
   const sample = Math.min(opts.sample ?? deps.evidence.auditSample, leaves.length);
   const start = leaves.length > 0 ? (prev?.sampleCursor ?? 0) % leaves.length : 0;
   let checkedObjects = 0;
@@ -197,6 +284,7 @@ export async function auditTenant(
     checkedObjects,
     problems,
     sampleCursor: leaves.length > 0 ? (start + sample) % leaves.length : 0,
+    checkpointCursor: older.length > 0 ? (cpStart + rolling.length) % older.length : 0,
   };
   await db.insert(ledgerAudits).values(row).onConflictDoUpdate({ target: ledgerAudits.tenantId, set: row });
   await audit(db, {
@@ -291,6 +379,9 @@ async function readObject(worm: WormStore, key: string): Promise<Buffer | null> 
     throw err;
   }
 }
+
+/** The tree size a sealed checkpoint's key names (…/ledger/checkpoints/<size>). */
+const checkpointSizeOf = (key: string) => Number(key.slice(key.lastIndexOf('/') + 1));
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -6,12 +6,12 @@ import type { Db } from '../db/client';
 import { ledgerCheckpoints } from '../db/schema';
 import { tenantRetentionDays } from '../db/tenants';
 import { formatCheckpoint, signNote } from '../evidence/checkpoint';
-import { rootFromLeafHashes } from '../evidence/merkle';
 import { ledgerCheckpointKey, retainUntil } from '../worm/keys';
 import type { WormStore } from '../worm/store';
 import { sequenceLeaves } from './append';
 import { type EvidenceDeps, logOrigin } from './deps';
-import { latestCheckpoint, loadLeafHashes } from './tree';
+import { extendNodes } from './nodes';
+import { latestCheckpoint } from './tree';
 
 export interface IntegrateDeps {
   db: Db;
@@ -49,8 +49,8 @@ export async function integrateIfDue(
 }
 
 export async function integrate(deps: IntegrateDeps, tenantId: string, treeSize: number) {
-  const leaves = await loadLeafHashes(deps.db, tenantId, treeSize);
-  const rootHash = rootFromLeafHashes(leaves);
+  // From the newest checkpoint's stored subtrees and the leaves after it (not every leaf).
+  const rootHash = await extendNodes(deps.db, tenantId, treeSize);
   const origin = logOrigin(deps.evidence.logHost, tenantId);
   const note = signNote(
     formatCheckpoint({ origin, size: treeSize, rootHash }),

@@ -1,5 +1,6 @@
-// Reading a tenant's log back: leaf hashes in index order, checkpoints, and the proofs built
-// from them. Proofs are recomputed from the leaves (O(n) hashing; fine to ~10^6 leaves per tenant).
+// Reading a tenant's log back: leaf hashes in index order and checkpoints. Proofs are built
+// from the stored subtrees (ledger/nodes.ts); all leaves are read only by the audit, exports, and
+// a proof whose nodes are missing.
 import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { type LedgerCheckpoint, ledgerCheckpoints, ledgerHeads, ledgerLeaves } from '../db/schema';

@@ -211,6 +211,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 (`openssl rand -base64 32`)')
     .optional(),
+  // Where the ack's receipt is signed: 'thread' (a worker thread, off the HTTP event loop) or
+  // 'inline' (on the loop). scripts/bench-evidence.ts measures both.
+  RECEIPT_SIGNER: z.enum(['thread', 'inline']).default('thread'),
   LEDGER_AUDIT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
   LEDGER_AUDIT_SAMPLE: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

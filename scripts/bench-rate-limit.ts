@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { closeServer, listen, openIngestPipeline } from '../apps/runtime';
 import { createTenantWithKey } from '../apps/server/bootstrap';
 import type { ServerDeps } from '../apps/server/deps';
+import { openReceiptSigner } from '../apps/server/evidence/receipt';
 import { createHttpServer } from '../apps/server/http/server';
 import {
   createMemoryRateLimiter,
@@ -60,6 +61,7 @@ const noLimit: RateLimiter = {
 // Never called on this path (requests end at validation); a lazy connection to nowhere.
 const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
 const pipeline = openIngestPipeline(config, log, database, temporal);
+const evidence = openEvidence(config);
 const deps: ServerDeps = {
   config,
   db: database.db,
@@ -71,7 +73,8 @@ const deps: ServerDeps = {
   receipts: pipeline.receipts,
   relay: pipeline.relay,
   backlog: pipeline.backlog,
-  evidence: openEvidence(config),
+  evidence,
+  receiptSigner: openReceiptSigner(evidence, config.RECEIPT_SIGNER),
 };
 const server = createHttpServer(deps);
 await listen(server, '127.0.0.1', port);
@@ -139,6 +142,7 @@ console.log(
 
 await closeServer(server, 1000);
 redis.disconnect();
+await deps.receiptSigner.close();
 await database.close();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

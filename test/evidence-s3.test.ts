@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../db/client';
-import { endpoints, messages, tenants } from '../db/schema';
+import { endpoints, ledgerCheckpoints, messages, tenants } from '../db/schema';
 import { openKeyring } from '../evidence/signing-key';
 import { appendLeaf } from '../ledger/append';
 import { auditTenant } from '../ledger/audit';
@@ -135,5 +136,74 @@ describe('ledger audit on S3 Object Lock', () => {
       ]),
     );
     expect(report.problems).toHaveLength(2);
+  }, 90_000);
+
+  it('reports a deleted checkpoint row and a row whose bytes differ from the sealed object', async () => {
+    const worm = await S3WormStore.open({ client: s3, bucket, tmpDir: join(workDir, 'spool2') });
+    const { db } = database;
+    const evidence: EvidenceDeps = {
+      keyring: openKeyring({ DATA_DIR: join(workDir, 'keys2') }),
+      logHost: 'archive.test',
+      auditSample: 0,
+      auditIntervalSeconds: 3600,
+    };
+    const deps = { db, worm, evidence };
+    const [tenant] = await db
+      .insert(tenants)
+      .values({ name: 's3-checkpoints', retentionDays: 1 })
+      .returning();
+    const tenantId = tenant!.id;
+    // Three checkpoints (sizes 1, 2, 3), each sealed before its row is written.
+    for (let i = 0; i < 3; i++) {
+      const id = randomUUID();
+      await appendLeaf(db, {
+        tenantId,
+        messageId: id,
+        manifestKey: manifestKey(tenantId, id),
+        manifestSha256: sha256(Buffer.from(`leaf ${i}`)),
+      });
+      expect(await integrateIfDue(deps, tenantId, { maxLeaves: 1, maxAgeMs: 0 })).toMatchObject({
+        integrated: true,
+        treeSize: i + 1,
+      });
+    }
+    // The audit also checks archived messages; these leaves have none, which it reports as
+    // missing rows. Only the checkpoint findings matter here.
+    const checkpointProblems = async () =>
+      (await auditTenant(deps, tenantId, { sample: 0, graceMs: 0 })).problems.filter((p) =>
+        p.kind.startsWith('checkpoint_'),
+      );
+    expect(await checkpointProblems()).toEqual([]);
+
+    // Someone with database access removes one checkpoint row and rewrites another's note
+    // (same length: a changed signature character), leaving WORM as sealed.
+    await db
+      .delete(ledgerCheckpoints)
+      .where(and(eq(ledgerCheckpoints.tenantId, tenantId), eq(ledgerCheckpoints.treeSize, 2)));
+    const [one] = await db
+      .select()
+      .from(ledgerCheckpoints)
+      .where(and(eq(ledgerCheckpoints.tenantId, tenantId), eq(ledgerCheckpoints.treeSize, 1)));
+    const sig = one!.note.trimEnd().split(' ').at(-1)!;
+    const forged = one!.note.replace(sig, `${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`);
+    expect(forged.length).toBe(one!.note.length);
+    await db
+      .update(ledgerCheckpoints)
+      .set({ note: forged })
+      .where(and(eq(ledgerCheckpoints.tenantId, tenantId), eq(ledgerCheckpoints.treeSize, 1)));
+
+    const problems = await checkpointProblems();
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          kind: 'checkpoint_row_missing',
+          treeSize: 2,
+          key: `tenants/${tenantId}/ledger/checkpoints/2`,
+          detail: expect.stringContaining('its row was deleted'),
+        }),
+        expect.objectContaining({ kind: 'checkpoint_mismatch', treeSize: 1 }),
+      ]),
+    );
+    expect(problems).toHaveLength(2);
   }, 90_000);
 });

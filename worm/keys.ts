@@ -41,6 +41,13 @@ export function validateKey(key: string): void {
   if (segments[0] === TMP_DIR) throw bad(`${TMP_DIR}/ is reserved`);
 }
 
+/** A listing prefix: a valid key followed by '/'. */
+export function validatePrefix(prefix: string): void {
+  if (!prefix.endsWith('/'))
+    throw new WormError(`invalid WORM prefix ${JSON.stringify(prefix)}: must end in /`);
+  validateKey(prefix.slice(0, -1));
+}
+
 export function validatePutOptions(opts: WormPutOptions): void {
   if (!(opts.retainUntil instanceof Date) || Number.isNaN(opts.retainUntil.getTime())) {
     throw new WormError('retainUntil must be a valid Date');
@@ -52,5 +59,6 @@ export function validatePutOptions(opts: WormPutOptions): void {
     throw new WormError('maxBytes must be a non-negative integer');
   }
 }
+export const ledgerCheckpointPrefix = (tenantId: string) => `tenants/${tenantId}/ledger/checkpoints/`;
 export const ledgerCheckpointKey = (tenantId: string, treeSize: number) =>
-  `tenants/${tenantId}/ledger/checkpoints/${treeSize}`;
+  `${ledgerCheckpointPrefix(tenantId)}${treeSize}`;

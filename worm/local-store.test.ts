@@ -44,6 +44,29 @@ function tempFiles(root: string): string[] {
 }
 
 describe('LocalWormStore', () => {
+  it('lists the sealed objects under a prefix, not sidecars, unsealed files or other prefixes', async () => {
+    const { store, root } = setup();
+    const t = 'tenants/0b6f4c1e-7a0e-4a47-9a59-0d0f0b7b3a10';
+    await store.put(`${t}/ledger/checkpoints/1`, Buffer.from('one'), opts);
+    await store.put(`${t}/ledger/checkpoints/20`, Buffer.from('twenty'), opts);
+    await store.put(`${t}/messages/m/manifest.json`, Buffer.from('{}'), opts);
+    // A data file whose sidecar was never written: a put that crashed midway, not sealed.
+    writeFileSync(join(root, ...`${t}/ledger/checkpoints/3`.split('/')), 'half');
+    const list = async (prefix: string) => {
+      const out: { key: string; size: number }[] = [];
+      for await (const o of store.list(prefix)) out.push({ key: o.key, size: o.size });
+      return out.sort((a, b) => a.key.localeCompare(b.key));
+    };
+    expect(await list(`${t}/ledger/checkpoints/`)).toEqual([
+      { key: `${t}/ledger/checkpoints/1`, size: 3 },
+      { key: `${t}/ledger/checkpoints/20`, size: 6 },
+    ]);
+    expect((await list(`${t}/`)).map((o) => o.key)).toContain(`${t}/messages/m/manifest.json`);
+    expect(await list(`${t}/nothing/`)).toEqual([]);
+    await expect(list('tenants/../x/')).rejects.toThrow(WormError);
+    await expect(list(`${t}/ledger`)).rejects.toThrow(WormError);
+  });
+
   it('round-trips bytes with the right sha256 and size', async () => {
     const { store, root } = setup();
     const bytes = Buffer.from('hello worm');

@@ -4,16 +4,28 @@
 // the only file that is ever replaced (atomically, via rename) — and only to toggle a legal hold.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, link, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { SHA256_RE, SIDECAR_SUFFIX, TMP_DIR, validateKey, validatePutOptions } from './keys';
+import { SHA256_RE, SIDECAR_SUFFIX, TMP_DIR, validateKey, validatePrefix, validatePutOptions } from './keys';
 import {
   releasingBodyOnFailure,
   WormConflictError,
   WormError,
   WormIntegrityError,
+  type WormListEntry,
   WormNotFoundError,
   type WormObjectInfo,
   type WormPutOptions,
@@ -121,6 +133,26 @@ export class LocalWormStore implements WormStore {
     const meta = (await isFile(path)) ? await readSidecar(sidecarPath(path)) : null;
     if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
     await this.replaceSidecar(path, { ...meta, legalHold: on });
+  }
+
+  /** Sealed objects only: a data file without its sidecar is a put in flight (as in head()). */
+  async *list(prefix: string): AsyncIterable<WormListEntry> {
+    validatePrefix(prefix);
+    const dir = join(this.root, ...prefix.split('/').filter(Boolean));
+    let names: string[];
+    try {
+      names = await readdir(dir, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) {
+      if (name.endsWith(SIDECAR_SUFFIX)) continue;
+      const path = join(dir, name);
+      const s = await stat(path).catch(() => null);
+      if (!s?.isFile() || !(await isFile(sidecarPath(path)))) continue;
+      yield { key: prefix + name.split(sep).join('/'), size: s.size, lastModified: s.mtime };
+    }
   }
 
   private pathFor(key: string): string {

@@ -22,5 +22,6 @@ export function withWormMetrics(store: WormStore): WormStore {
     head: (key) => store.head(key),
     delete: (key) => store.delete(key),
     setLegalHold: (key, on) => store.setLegalHold(key, on),
+    list: (prefix) => store.list(prefix),
   };
 }

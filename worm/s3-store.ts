@@ -20,17 +20,19 @@ import {
   GetObjectRetentionCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  ListObjectsV2Command,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { SHA256_RE, validateKey, validatePutOptions } from './keys';
+import { SHA256_RE, validateKey, validatePrefix, validatePutOptions } from './keys';
 import {
   releasingBodyOnFailure,
   WormConflictError,
   WormError,
   WormIntegrityError,
+  type WormListEntry,
   WormNotFoundError,
   type WormObjectInfo,
   type WormPutOptions,
@@ -301,6 +303,20 @@ export class S3WormStore implements WormStore {
   }
 
   /** HeadObject of the current version; null when there is none (or it is a delete marker). */
+  /** The current versions under the prefix (a deleted version is gone from this list). */
+  async *list(prefix: string): AsyncIterable<WormListEntry> {
+    validatePrefix(prefix);
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key) yield { key: o.Key, size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
   private async headRaw(key: string): Promise<HeadObjectCommandOutput | null> {
     try {
       return await this.client.send(

@@ -38,6 +38,17 @@ export interface WormStore {
   /** Refused (WormRetentionError) while retention runs or a legal hold is on. */
   delete(key: string): Promise<void>;
   setLegalHold(key: string, on: boolean): Promise<void>;
+  /**
+   * The objects under `prefix` (a key prefix ending in '/'), in no particular order: what the
+   * store holds whatever any index says (the ledger audit finds checkpoint rows deleted this way).
+   */
+  list(prefix: string): AsyncIterable<WormListEntry>;
+}
+
+export interface WormListEntry {
+  key: string;
+  size: number;
+  lastModified: Date;
 }
 
 export class WormError extends Error {

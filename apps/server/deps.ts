@@ -7,6 +7,7 @@ import type { Config } from '../../lib/config';
 import type { SecretBox } from '../../lib/crypto';
 import type { Logger } from '../../lib/logger';
 import type { WormStore } from '../../worm/store';
+import type { ReceiptSigner } from './evidence/receipt';
 import type { Backlog } from './ingest/backlog';
 import type { RateLimiter } from './ingest/rate-limit';
 import type { ReceiptWriter } from './ingest/receipt-writer';
@@ -30,4 +31,6 @@ export interface ServerDeps {
   requestLog?: RequestLogWriter;
   /** Receipt signing and the transparency log (ledger/). */
   evidence: EvidenceDeps;
+  /** Signs the ack's receipt (on a worker thread by default). */
+  receiptSigner: ReceiptSigner;
 }

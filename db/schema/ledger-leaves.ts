@@ -3,14 +3,16 @@ import {
   bigint,
   boolean,
   index,
+  integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns';
+import { bytea, createdAt } from './columns';
 import { tenants } from './tenants';
 
 // One leaf of a tenant's transparency log per archived message. Deliberately no foreign key to
@@ -62,6 +64,25 @@ export const ledgerCheckpoints = pgTable(
   (t) => [uniqueIndex('ledger_checkpoints_tenant_size_uq').on(t.tenantId, t.treeSize)],
 );
 
+/**
+ * The log's perfect subtrees of two or more leaves: node (level, idx) is the RFC 9162 hash of
+ * leaves [idx·2^level, (idx+1)·2^level). Written by the integrator as each completes (they never
+ * change), so a proof reads O(log n) rows instead of rehashing every leaf. A cache of what the
+ * leaves already say: the audit rebuilds from the leaves and checks these against it.
+ */
+export const ledgerNodes = pgTable(
+  'ledger_nodes',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    level: integer('level').notNull(),
+    idx: bigint('idx', { mode: 'number' }).notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.level, t.idx] })],
+);
+
 /** One finding of the ledger audit: what is wrong, and where. */
 export interface LedgerProblem {
   kind:
@@ -71,6 +92,8 @@ export interface LedgerProblem {
     | 'unlogged_message'
     | 'checkpoint_mismatch'
     | 'checkpoint_unsealed'
+    | 'checkpoint_row_missing'
+    | 'node_mismatch'
     | 'object_missing'
     | 'object_altered';
   messageId?: string;
@@ -93,6 +116,8 @@ export const ledgerAudits = pgTable(
     checkedObjects: bigint('checked_objects', { mode: 'number' }).notNull(),
     problems: jsonb('problems').$type<LedgerProblem[]>().notNull(),
     sampleCursor: bigint('sample_cursor', { mode: 'number' }).notNull().default(0),
+    /** Where the next run's rolling window of older sealed checkpoints starts. */
+    checkpointCursor: bigint('checkpoint_cursor', { mode: 'number' }).notNull().default(0),
   },
   (t) => [index('ledger_audits_ok_idx').on(t.ok)],
 );

@@ -19,6 +19,7 @@ import {
 } from '../../apps/runtime';
 import { createTenantWithKey } from '../../apps/server/bootstrap';
 import type { ServerDeps } from '../../apps/server/deps';
+import { openReceiptSigner } from '../../apps/server/evidence/receipt';
 import { createHttpServer } from '../../apps/server/http/server';
 import { createArchiveWorker } from '../../apps/worker/worker';
 import { type Database, openDatabase } from '../../db/client';
@@ -106,6 +107,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const rateLimit = openRateLimiter(config, log);
   const pipeline = openIngestPipeline(config, log, database, temporal);
+  const evidence = openEvidence(config);
   const deps: ServerDeps = {
     config,
     db: database.db,
@@ -118,7 +120,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     relay: pipeline.relay,
     backlog: pipeline.backlog,
     requestLog: openRequestLog(config, log, database.db),
-    evidence: openEvidence(config),
+    evidence,
+    receiptSigner: openReceiptSigner(evidence, config.RECEIPT_SIGNER),
   };
   await pipeline.start();
 
@@ -172,6 +175,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await closeServer(server, 2000);
       await pipeline.close();
       await deps.requestLog?.close();
+      await deps.receiptSigner.close();
       await connection.close();
       await rateLimit.close();
       await database.close();

@@ -9,7 +9,6 @@ import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
 import { tracing } from '../../../lib/tracing';
 import type { ServerDeps } from '../deps';
-import { createReceiptSigner } from '../evidence/receipt';
 import { HttpError, sendError, sendJson } from '../http/respond';
 import { type AdmitDeps, type AdmitResult, admitMessage } from './admit';
 import { checkBearer, checkHmac } from './authenticate';
@@ -188,7 +187,6 @@ export function createIngestHandler(deps: ServerDeps) {
     inlineBodyMaxBytes: config.INLINE_BODY_MAX_BYTES,
     relayGraceMs: config.RELAY_GRACE_MS,
   };
-  const signIngestReceipt = createReceiptSigner(deps.evidence);
   const endpoints = new EndpointCache(deps.db, deps.secretBox, {
     maxEntries: config.ENDPOINT_CACHE_MAX_ENTRIES,
     ttlMs: config.ENDPOINT_CACHE_TTL_MS,
@@ -250,22 +248,25 @@ export function createIngestHandler(deps: ServerDeps) {
       }
       const { endpoint } = s;
       const externalId = s.payload!.external_id;
-      answer = { status: 200, code: result.status };
       workflowId = result.workflowId;
+      // Signed evidence of receipt; a duplicate's is the original's (its time, its hash). No
+      // receipt, no 200: a signer that cannot sign makes this a 503 (the row is durable, so the
+      // producer's retry is answered as a duplicate, with its receipt).
+      const receipt = await deps.receiptSigner.sign({
+        messageId: result.messageId,
+        externalId,
+        endpointId: endpoint.id,
+        tenantId: endpoint.tenantId,
+        rawSha256: result.receipt.rawSha256,
+        receivedAt: result.receipt.receivedAt,
+      });
+      answer = { status: 200, code: result.status };
       sendJson(res, 200, {
         status: result.status,
         message_id: result.messageId,
         external_id: externalId,
         workflow_id: result.workflowId,
-        // Signed evidence of receipt; a duplicate's is the original's (its time, its hash).
-        receipt: signIngestReceipt({
-          messageId: result.messageId,
-          externalId,
-          endpointId: endpoint.id,
-          tenantId: endpoint.tenantId,
-          rawSha256: result.receipt.rawSha256,
-          receivedAt: result.receipt.receivedAt,
-        }),
+        receipt,
       });
       log.info(
         { requestId, endpointId, status: 200, outcome: result.status, ms: elapsed(started) },

@@ -12,6 +12,7 @@ const KIND_LABELS: Record<string, string> = {
   unlogged_message: 'archived messages not in the log',
   checkpoint_mismatch: 'checkpoints no longer match',
   checkpoint_unsealed: 'sealed checkpoints missing',
+  checkpoint_row_missing: 'checkpoint rows deleted',
   object_missing: 'sealed objects missing',
   object_altered: 'sealed objects altered',
 };

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
-import { consistencyProof } from '../../../../../evidence/merkle';
-import { latestCheckpoint, loadLeafHashes } from '../../../../../ledger/tree';
+import { consistencyProofFor } from '../../../../../ledger/nodes';
+import { latestCheckpoint } from '../../../../../ledger/tree';
 import type { TenantContext } from '../../trpc';
 import type { ConsistencyInput } from './consistency.schema';
 
@@ -12,10 +12,6 @@ export async function consistencyHandler({ ctx, input }: { ctx: TenantContext; i
       code: 'BAD_REQUEST',
       message: `to must be at most the sealed tree size (${cp?.treeSize ?? 0})`,
     });
-  const leaves = await loadLeafHashes(ctx.db, ctx.principal.tenantId, input.to);
-  return {
-    from: input.from,
-    to: input.to,
-    hashes: consistencyProof(leaves, input.from, input.to).map((h) => h.toString('hex')),
-  };
+  const hashes = await consistencyProofFor(ctx.db, ctx.principal.tenantId, input.from, input.to);
+  return { from: input.from, to: input.to, hashes: hashes.map((h) => h.toString('hex')) };
 }

@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { formatTlogProof } from '../../../../../evidence/checkpoint';
-import { inclusionProof } from '../../../../../evidence/merkle';
-import { checkpointCovering, leafHashOf, leafOfMessage, loadLeafHashes } from '../../../../../ledger/tree';
+import { fromHex } from '../../../../../evidence/hex';
+import { inclusionProofFor } from '../../../../../ledger/nodes';
+import { checkpointCovering, leafHashOf, leafOfMessage } from '../../../../../ledger/tree';
 import type { TenantContext } from '../../trpc';
 import type { MessageIdInput } from './get.schema';
 
@@ -18,12 +19,20 @@ export async function messageProofHandler({ ctx, input }: { ctx: TenantContext; 
       code: 'PRECONDITION_FAILED',
       message: 'the message is logged but not yet in a sealed checkpoint; retry in a few seconds',
     });
-  const leaves = await loadLeafHashes(ctx.db, tenantId, cp.treeSize);
-  const hashes = inclusionProof(leaves, leafIndex, cp.treeSize);
+  const leafHash = leafHashOf(leaf.manifestSha256);
+  // O(log n) stored subtrees, checked against the checkpoint's root (ledger/nodes.ts).
+  const hashes = await inclusionProofFor(
+    ctx.db,
+    tenantId,
+    leafIndex,
+    cp.treeSize,
+    leafHash,
+    fromHex(cp.rootHash),
+  );
   return {
     leaf_index: leafIndex,
     tree_size: cp.treeSize,
-    leaf_hash: leafHashOf(leaf.manifestSha256).toString('hex'),
+    leaf_hash: leafHash.toString('hex'),
     manifest_sha256: leaf.manifestSha256,
     hashes: hashes.map((h) => h.toString('hex')),
     checkpoint: cp.note,
