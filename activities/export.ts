@@ -52,7 +52,9 @@ export function createExportActivities(deps: ActivityDeps) {
     },
 
     async exportFinalize(id: string) {
-      return finalizeExport(x, id);
+      // The heartbeat timeout applies here too: a bundle of many files takes longer than it.
+      const ctx = Context.current();
+      return finalizeExport(x, id, (files) => ctx.heartbeat(files));
     },
 
     async exportFailed(id: string, error: string) {
