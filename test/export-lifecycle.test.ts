@@ -1,8 +1,12 @@
 // An export's life outside the happy path, on real PostgreSQL and Temporal: a start Temporal does
 // not take marks the export failed (temporal_unavailable) instead of leaving it `running`, and a
-// run that ends without reporting (terminated) is found by exports.get and marked failed.
+// run that ends without reporting (terminated) is found by exports.get and marked failed; a
+// bundle past EXPORT_RETENTION_DAYS is deleted by the retention sweep (row kept, `expired`, 410).
+import { existsSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFile } from '../export/build';
+import { ensureExportRetentionSchedule, exportRetentionScheduleId } from '../export/retention';
 import { exportWorkflowId } from '../lib/ids';
 import { freePort } from './helpers/ports';
 import { type Stack, startStack } from './helpers/stack';
@@ -78,5 +82,78 @@ describe('an export whose workflow ends without reporting', () => {
       state: 'failed',
       error: expect.stringMatching(/^workflow_not_found: /),
     });
+  }, 60_000);
+});
+
+describe('retention of finished bundles', () => {
+  let stack: Stack;
+  let api: ReturnType<typeof adminClient>;
+  let adminKey: string;
+  beforeAll(async () => {
+    stack = await startStack();
+    ({ adminKey } = await stack.newTenant());
+    api = adminClient(stack.baseUrl, adminKey);
+  }, 120_000);
+  afterAll(() => stack?.close());
+
+  const completed = async () => {
+    const { id } = await api.exports.create.mutate(window);
+    await expect
+      .poll(async () => (await api.exports.get.query({ id })).state, { timeout: 60_000, interval: 200 })
+      .toBe('completed');
+    return id;
+  };
+  const download = (id: string) =>
+    fetch(`${stack.baseUrl}/api/exports/${id}/download`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+
+  it('deletes a bundle older than the retention period; its row says expired and its download 410', async () => {
+    const old = await completed();
+    const fresh = await completed();
+    const file = bundleFile(stack.deps.config.EXPORT_DIR, old);
+    expect(existsSync(file)).toBe(true);
+    await stack.database.db.execute(
+      sql`UPDATE exports SET completed_at = now() - interval '31 days' WHERE id = ${old}`,
+    );
+
+    // The sweep as the schedule runs it: the expireExports workflow on the worker.
+    const expired = await stack.deps.temporal.workflow.execute('expireExports', {
+      workflowId: `test-expire-${old}`,
+      taskQueue: stack.taskQueue,
+      args: [{ retentionDays: 30 }],
+    });
+    expect(expired).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    const row = await api.exports.get.query({ id: old });
+    expect(row).toMatchObject({ state: 'expired', downloadPath: null });
+    expect(row.sha256).toMatch(/^[0-9a-f]{64}$/); // the record of what was exported stays
+    const res = await download(old);
+    expect(res.status).toBe(410);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('export_expired');
+
+    // The younger bundle is untouched.
+    expect((await api.exports.get.query({ id: fresh })).state).toBe('completed');
+    const ok = await download(fresh);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  }, 120_000);
+
+  it('keeps an hourly schedule for the sweep, created once and updated with the setting', async () => {
+    const client = stack.deps.temporal;
+    await ensureExportRetentionSchedule(client, stack.taskQueue, 30);
+    await ensureExportRetentionSchedule(client, stack.taskQueue, 7);
+    const handle = client.schedule.getHandle(exportRetentionScheduleId(stack.taskQueue));
+    try {
+      const d = await handle.describe();
+      expect(d.spec.intervals?.[0]?.every).toBe(3_600_000);
+      expect(d.action).toMatchObject({
+        workflowType: 'expireExports',
+        taskQueue: stack.taskQueue,
+        args: [{ retentionDays: 7 }],
+      });
+    } finally {
+      await handle.delete();
+    }
   }, 60_000);
 });
