@@ -611,11 +611,7 @@ export async function finalizeExport(
       messages: plan.total,
       checkpoint,
     } satisfies Omit<UnsignedExportManifest, 'files'>;
-    const signature = signSpooledExportManifest(
-      head,
-      await readFile(spoolFile),
-      deps.evidence.keyring.current,
-    );
+    const signature = await signSpooledExportManifest(head, spoolFile, deps.evidence.keyring.current);
     await zip.add(EXPORT_MANIFEST, manifestText({ ...head, ...signature }, spoolFile));
     await zip.finish();
   } catch (err) {

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jcs } from '../evidence/jcs';
 import { signingKeyFromSeed } from '../evidence/signing-key';
@@ -31,9 +34,10 @@ describe('signSpooledExportManifest', () => {
     { path: 'eml/ü.eml', sha256: 'b'.repeat(64), size: 123456789 },
   ];
 
-  it('signs the bytes signExportManifest signs, from one JCS line per file', () => {
-    const spool = Buffer.from(files.map((f) => `${jcs(f)}\n`).join(''));
-    const spooled = signSpooledExportManifest(head, spool, key);
+  it('signs the bytes signExportManifest signs, from one JCS line per file', async () => {
+    const spool = path.join(mkdtempSync(path.join(tmpdir(), 'spool-')), 'files.jsonl');
+    writeFileSync(spool, files.map((f) => `${jcs(f)}\n`).join(''));
+    const spooled = await signSpooledExportManifest(head, spool, key);
     const whole = signExportManifest({ ...head, files }, key);
     expect(spooled.signature).toBe(whole.signature);
     expect(verifyExportManifest({ ...head, files, ...spooled }, published)).toEqual({ ok: true });
