@@ -11,6 +11,7 @@ import {
   stageMessages,
   stageRsmf,
 } from '../export/build';
+import { expireBundles } from '../export/retention';
 import type { ActivityDeps } from './deps';
 
 /** Progress goes to the database at most this often (the heartbeat is throttled by the SDK). */
@@ -52,7 +53,13 @@ export function createExportActivities(deps: ActivityDeps) {
     },
 
     async exportFinalize(id: string) {
-      return finalizeExport(x, id);
+      // The heartbeat timeout applies here too: a bundle of many files takes longer than it.
+      const ctx = Context.current();
+      return finalizeExport(x, id, (files) => ctx.heartbeat(files));
+    },
+
+    async exportExpire(retentionDays: number) {
+      return expireBundles(x, retentionDays);
     },
 
     async exportFailed(id: string, error: string) {

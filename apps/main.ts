@@ -1,9 +1,11 @@
 // Embedded mode, one command: a Temporal dev server as a child process (unless
 // TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the local WORM store, and the
 // HTTP server and worker in this process. Prints where everything is.
+
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { ensureExportRetentionSchedule } from '../export/retention';
 import { startLedgerWorkflows } from '../ledger/start';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -95,6 +97,7 @@ const worker = await createArchiveWorker({
 const workerRun = worker.run();
 // evidence: each tenant's log integrator and auditor (idempotent by workflow id).
 await startLedgerWorkflows(deps.temporal, deps.db, config.TEMPORAL_TASK_QUEUE, deps.evidence);
+await ensureExportRetentionSchedule(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.EXPORT_RETENTION_DAYS);
 
 const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);

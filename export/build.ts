@@ -9,11 +9,12 @@
 // Everything is derived from the plan and sealed bytes, so a resumed run stages byte-identical
 // files and the zip (fixed timestamps, sorted entries) ends identical too.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { searchConditions } from '../apps/server/trpc/routers/messages/search.query';
@@ -31,10 +32,11 @@ import {
 } from '../db/schema';
 import { attachmentFromStorable, fromStorable } from '../db/storable-text';
 import { formatTlogProof, openNote, parseCheckpoint } from '../evidence/checkpoint';
+import { jcs } from '../evidence/jcs';
 import { signReceipt } from '../evidence/receipt';
 import type { EvidenceDeps } from '../ledger/deps';
 import { logOrigin } from '../ledger/deps';
-import { latestCheckpoint, loadLeafHashes } from '../ledger/tree';
+import { latestCheckpoint, loadLeafHashesFlat } from '../ledger/tree';
 import type { Logger } from '../lib/logger';
 import { rawBodyKey } from '../worm/keys';
 import type { WormStore } from '../worm/store';
@@ -46,6 +48,7 @@ import {
   CHECKPOINT_FILE,
   EXPORT_MANIFEST,
   emlPath,
+  type FileEntry,
   KEYS_FILE,
   LOADFILE_CSV,
   MESSAGES_JSONL,
@@ -61,8 +64,8 @@ import { loadfileHeader, loadfileRows } from './loadfile';
 import { ProofTree } from './proof-tree';
 import { README } from './readme';
 import { RSMF_MAX_EVENTS, RsmfWriter } from './rsmf';
-import { signExportManifest } from './signed-manifest';
-import { writeLazyZip } from './zip';
+import { signSpooledExportManifest, type UnsignedExportManifest } from './signed-manifest';
+import { ZipWriter } from './zip';
 
 export interface ExportDeps {
   db: Db;
@@ -85,10 +88,12 @@ export class ExportIntegrityError extends Error {
 export const bundleFile = (exportDir: string, id: string) => path.join(exportDir, `${id}.zip`);
 const stagingDir = (deps: ExportDeps, id: string) => path.join(deps.exportDir, `${id}.staging`);
 const PLAN = '.plan.json';
+/** The plan's message ids, one a line: read a page at a time, never all at once. */
+const IDS = '.ids';
 const WORK = '.work';
 
 interface Plan {
-  ids: string[];
+  total: number;
   treeSize: number;
   /** The signed checkpoint note every proof leads to (null for an empty export). */
   checkpoint: string | null;
@@ -120,7 +125,7 @@ async function readPlan(dir: string): Promise<Plan> {
 /** Step 1: which messages, in which order, proven against which checkpoint. Idempotent. */
 export async function prepareExport(deps: ExportDeps, id: string): Promise<{ total: number }> {
   const dir = stagingDir(deps, id);
-  if (existsSync(path.join(dir, PLAN))) return { total: (await readPlan(dir)).ids.length };
+  if (existsSync(path.join(dir, PLAN))) return { total: (await readPlan(dir)).total };
   const job = await loadJob(deps.db, id);
   const f = job.filters;
   const where = searchConditions(
@@ -145,13 +150,30 @@ export async function prepareExport(deps: ExportDeps, id: string): Promise<{ tot
   // Just-archived messages are in the log within seconds (the integrator seals every 10 s).
   if (uncovered > 0)
     throw new ExportNotReadyError(`${uncovered} messages are not yet in a sealed checkpoint; retrying`);
-  const plan: Plan = { ids: rows.map((r) => r.id), treeSize: size, checkpoint: cp?.note ?? null };
+  const plan: Plan = { total: rows.length, treeSize: size, checkpoint: cp?.note ?? null };
+  await writeAtomic(path.join(dir, IDS), rows.map((r) => `${r.id}\n`).join(''));
   await writeAtomic(path.join(dir, PLAN), JSON.stringify(plan));
   await deps.db
     .update(exportJobs)
-    .set({ total: plan.ids.length, updatedAt: new Date() })
+    .set({ total: plan.total, updatedAt: new Date() })
     .where(eq(exportJobs.id, id));
-  return { total: plan.ids.length };
+  return { total: plan.total };
+}
+
+/** The plan's ids from `skip` on, PAGE at a time. */
+async function* idPages(dir: string, skip: number): AsyncGenerator<string[]> {
+  const lines = createInterface({ input: createReadStream(path.join(dir, IDS)), crlfDelay: Infinity });
+  let seen = 0;
+  let page: string[] = [];
+  for await (const line of lines) {
+    if (!line || seen++ < skip) continue;
+    page.push(line);
+    if (page.length === PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
 }
 
 const PAGE = 100;
@@ -167,9 +189,7 @@ export async function stageMessages(
   const job = await loadJob(deps.db, id);
   const plan = await readPlan(dir);
   const formats = new Set(job.filters.formats);
-  const tree = new ProofTree(
-    plan.treeSize > 0 ? await loadLeafHashes(deps.db, job.tenantId, plan.treeSize) : [],
-  );
+  const tree = new ProofTree(await loadLeafHashesFlat(deps.db, job.tenantId, plan.treeSize));
   const jsonlFile = path.join(dir, MESSAGES_JSONL);
   const csvFile = path.join(dir, LOADFILE_CSV);
   const progress: MessagesProgress = resume ?? { done: 0, jsonlBytes: 0, csvBytes: 0, bytes: 0 };
@@ -187,8 +207,7 @@ export async function stageMessages(
   const csv = await open(csvFile, 'a');
   const endpointNames = new Map<string, string | null>();
   try {
-    for (let start = progress.done; start < plan.ids.length; start += PAGE) {
-      const pageIds = plan.ids.slice(start, start + PAGE);
+    for await (const pageIds of idPages(dir, progress.done)) {
       const page = await loadPage(deps.db, job.tenantId, pageIds, endpointNames);
       for (const mid of pageIds) {
         const item = page.get(mid);
@@ -478,15 +497,36 @@ export async function stageRsmf(
   return next;
 }
 
-async function listFiles(root: string, rel = ''): Promise<string[]> {
+/** The RSMF files in byte order of their paths (a few per endpoint per day). */
+async function rsmfFiles(dir: string): Promise<string[]> {
+  const root = path.join(dir, 'rsmf');
+  if (!existsSync(root)) return [];
   const out: string[] = [];
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
-    const name = rel ? `${rel}/${e.name}` : e.name;
-    if (!rel && (e.name === PLAN || e.name === WORK)) continue;
-    if (e.isDirectory()) out.push(...(await listFiles(root, name)));
-    else if (!e.name.endsWith('.tmp')) out.push(name);
-  }
+  for (const ep of (await readdir(root)).sort(byPath))
+    for (const f of (await readdir(path.join(root, ep))).sort(byPath))
+      if (f.endsWith('.rsmf')) out.push(`rsmf/${ep}/${f}`);
   return out;
+}
+
+/** Every staged file in bundle order, without listing the (N-file) directories: index files
+ * first, then each message's files as messages.jsonl names them, then the RSMF files. */
+async function* bundleNames(dir: string): AsyncGenerator<string> {
+  for (const name of [README_TXT, MESSAGES_JSONL, LOADFILE_CSV, KEYS_FILE, CHECKPOINT_FILE])
+    if (existsSync(path.join(dir, name))) yield name;
+  const lines = createInterface({
+    input: createReadStream(path.join(dir, MESSAGES_JSONL)),
+    crlfDelay: Infinity,
+  });
+  for await (const text of lines) {
+    if (!text) continue;
+    const line = messageLineSchema.parse(JSON.parse(text));
+    yield line.raw.path;
+    yield line.manifest.path;
+    for (const a of line.attachments) if (a.path) yield a.path;
+    if (line.eml) yield line.eml;
+    yield line.proof;
+  }
+  yield* await rsmfFiles(dir);
 }
 
 async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
@@ -502,10 +542,16 @@ async function hashFile(file: string): Promise<{ sha256: string; size: number }>
 /** Byte order of UTF-8 paths: the same on every machine and in every language. */
 const byPath = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-/** Step 4: the signed EXPORT-MANIFEST.json over every staged file, and the zip. */
+/**
+ * Step 4: the zip and its signed EXPORT-MANIFEST.json. One pass: each staged file is read once,
+ * hashed as it streams into the zip; its (path, SHA-256, size) goes to a spool file as one JCS
+ * line. Only the signature needs the whole list at once (Ed25519 signs the whole text): ~130
+ * bytes a file, in one buffer. `report` is called per file (the activity heartbeats it).
+ */
 export async function finalizeExport(
   deps: ExportDeps,
   id: string,
+  report: (files: number) => void = () => {},
 ): Promise<{ size: number; sha256: string; files: number }> {
   const job = await loadJob(deps.db, id);
   const out = bundleFile(deps.exportDir, id);
@@ -530,66 +576,69 @@ export async function finalizeExport(
   );
   await writeAtomic(path.join(dir, README_TXT), README);
 
-  const names = (await listFiles(dir)).filter((n) => n !== EXPORT_MANIFEST).sort(byPath);
-  // One read per file: each is hashed as the zip takes it in; EXPORT-MANIFEST.json comes last,
-  // when every hash is known (the zip writes its entries one after another, in order).
-  const files: { path: string; sha256: string; size: number }[] = [];
-  const hashing = (name: string) => {
-    const h = createHash('sha256');
-    let size = 0;
-    return new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        h.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-      flush(cb) {
-        files.push({ path: name, sha256: h.digest('hex'), size });
-        cb();
-      },
-    });
-  };
-  const manifestEntry = () => {
-    if (files.length !== names.length) throw new Error('export manifest built before every file was hashed');
-    const manifest = signExportManifest(
-      {
-        format: BUNDLE_FORMAT,
-        version: BUNDLE_VERSION,
-        export_id: id,
-        tenant_id: job.tenantId,
-        created_at: job.createdAt.toISOString(),
-        filters: job.filters as ExportFilters & Record<string, unknown>,
-        messages: plan.ids.length,
-        checkpoint,
-        files,
-      },
-      deps.evidence.keyring.current,
-    );
-    return Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)]);
-  };
+  const work = path.join(dir, WORK);
+  await mkdir(work, { recursive: true });
+  const spoolFile = path.join(work, 'files.jsonl');
+  const spool = createWriteStream(spoolFile);
   await mkdir(deps.exportDir, { recursive: true });
-  await writeLazyZip(
-    [
-      ...names.map((name) => ({
-        name,
-        open: () => {
-          const t = hashing(name);
-          return createReadStream(path.join(dir, name))
-            .on('error', (err) => t.destroy(err))
-            .pipe(t);
-        },
-      })),
-      { name: EXPORT_MANIFEST, open: manifestEntry },
-    ],
-    out,
-  );
+  const zip = new ZipWriter(out);
+  let files = 0;
+  try {
+    for await (const name of bundleNames(dir)) {
+      const h = createHash('sha256');
+      let size = 0;
+      const hashing = async function* (input: AsyncIterable<Buffer>) {
+        for await (const chunk of input) {
+          h.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      };
+      await zip.add(name, hashing(createReadStream(path.join(dir, name))));
+      const entry: FileEntry = { path: name, sha256: h.digest('hex'), size };
+      if (!spool.write(`${jcs(entry)}\n`)) await once(spool, 'drain');
+      report(++files);
+    }
+    spool.end();
+    await once(spool, 'finish');
+    const head = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      export_id: id,
+      tenant_id: job.tenantId,
+      created_at: job.createdAt.toISOString(),
+      filters: job.filters as ExportFilters & Record<string, unknown>,
+      messages: plan.total,
+      checkpoint,
+    } satisfies Omit<UnsignedExportManifest, 'files'>;
+    const signature = await signSpooledExportManifest(head, spoolFile, deps.evidence.keyring.current);
+    await zip.add(EXPORT_MANIFEST, manifestText({ ...head, ...signature }, spoolFile));
+    await zip.finish();
+  } catch (err) {
+    spool.destroy();
+    await zip.abort();
+    throw err;
+  }
   const { sha256, size } = await hashFile(out);
   await deps.db
     .update(exportJobs)
     .set({ state: 'completed', size, sha256, completedAt: new Date(), updatedAt: new Date() })
     .where(eq(exportJobs.id, id));
   await rm(dir, { recursive: true, force: true });
-  return { size, sha256, files: names.length + 1 };
+  return { size, sha256, files: files + 1 };
+}
+
+/** EXPORT-MANIFEST.json for people too: indented, one file a line, streamed from the spool. */
+async function* manifestText(head: Record<string, unknown>, spoolFile: string): AsyncGenerator<Buffer> {
+  const top = JSON.stringify(head, null, 2);
+  yield Buffer.from(`${top.slice(0, -2)},\n  "files": [`);
+  let first = true;
+  for await (const line of createInterface({ input: createReadStream(spoolFile), crlfDelay: Infinity })) {
+    if (!line) continue;
+    yield Buffer.from(`${first ? '' : ','}\n    ${line}`);
+    first = false;
+  }
+  yield Buffer.from('\n  ]\n}\n');
 }
 
 /** Records progress for exports.get (the activity also heartbeats it to Temporal). */

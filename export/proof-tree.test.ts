@@ -20,6 +20,17 @@ describe('ProofTree', () => {
     }
   });
 
+  it('takes the leaves as one flat buffer, with the same proofs (a tree of 1,025: deep right edge)', () => {
+    const l = leaves(1025);
+    const tree = new ProofTree(Buffer.concat(l));
+    const root = rootFromLeafHashes(l);
+    for (const i of [0, 1, 511, 512, 1000, 1023, 1024]) {
+      const p = tree.inclusionProof(i);
+      expect(p).toEqual(inclusionProof(l, i));
+      expect(verifyInclusion(i, 1025, l[i]!, p, root)).toBe(true);
+    }
+  });
+
   it('refuses an index outside the tree', () => {
     expect(() => new ProofTree(leaves(3)).inclusionProof(3)).toThrow(RangeError);
   });

@@ -11,14 +11,38 @@ import { leafHash } from '../evidence/merkle';
 export const leafHashOf = (manifestSha256: string) => leafHash(fromHex(manifestSha256));
 
 export async function loadLeafHashes(db: Db, tenantId: string, treeSize: number): Promise<Buffer[]> {
-  const rows = await db
-    .select({ i: ledgerLeaves.leafIndex, h: ledgerLeaves.manifestSha256 })
-    .from(ledgerLeaves)
-    .where(and(eq(ledgerLeaves.tenantId, tenantId), lt(ledgerLeaves.leafIndex, treeSize)))
-    .orderBy(asc(ledgerLeaves.leafIndex));
-  if (rows.length !== treeSize || rows.some((r, i) => r.i !== i))
-    throw new LedgerInconsistentError(`tenant ${tenantId}: leaves 0..${treeSize - 1} are not all present`);
-  return rows.map((r) => leafHashOf(r.h));
+  const flat = await loadLeafHashesFlat(db, tenantId, treeSize);
+  return Array.from({ length: treeSize }, (_, i) => flat.subarray(32 * i, 32 * i + 32));
+}
+
+const LEAF_PAGE = 10_000;
+
+/**
+ * Leaf hashes 0..treeSize-1 as one buffer (32 bytes each), read a page at a time: an export of a
+ * large log holds 32 bytes a leaf, not a row object and a Buffer each.
+ */
+export async function loadLeafHashesFlat(db: Db, tenantId: string, treeSize: number): Promise<Buffer> {
+  const out = Buffer.alloc(32 * treeSize);
+  for (let start = 0; start < treeSize; start += LEAF_PAGE) {
+    const end = Math.min(treeSize, start + LEAF_PAGE);
+    const rows = await db
+      .select({ i: ledgerLeaves.leafIndex, h: ledgerLeaves.manifestSha256 })
+      .from(ledgerLeaves)
+      .where(
+        and(
+          eq(ledgerLeaves.tenantId, tenantId),
+          gte(ledgerLeaves.leafIndex, start),
+          lt(ledgerLeaves.leafIndex, end),
+        ),
+      )
+      .orderBy(asc(ledgerLeaves.leafIndex));
+    if (rows.length !== end - start || rows.some((r, k) => r.i !== start + k))
+      throw new LedgerInconsistentError(`tenant ${tenantId}: leaves 0..${treeSize - 1} are not all present`);
+    rows.forEach((r, k) => {
+      leafHashOf(r.h).copy(out, 32 * (start + k));
+    });
+  }
+  return out;
 }
 
 export class LedgerInconsistentError extends Error {

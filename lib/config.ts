@@ -72,6 +72,9 @@ const envSchema = z.object({
   WORM_DIR: z.string().min(1).optional(),
   // Export bundles (staged while built, then the zip): server and worker must share it.
   EXPORT_DIR: z.string().min(1).optional(),
+  // A finished bundle's file is deleted this many days after it completed (the row stays, `expired`;
+  // its download answers 410 export_expired). Swept hourly by a Temporal schedule the worker keeps.
+  EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   // When set, the WORM store is this S3 bucket (it must have Object Lock enabled); otherwise the
   // local directory store in WORM_DIR. Credentials come from the standard AWS chain.
   S3_BUCKET: z.string().min(1).optional(),

@@ -1,23 +1,28 @@
-// Export throughput: the four export steps (export/build.ts, as the worker runs them) over N
-// archived messages, against a plain `zip -r` of the same raw bodies and attachments in the same
-// run; and the process's peak RSS while exporting (streams, not buffers: it must not grow with N).
-//   node --import tsx scripts/bench-export.ts [--messages 10000] [--attachment-bytes 4096]
+// Export throughput and memory: the four export steps (export/build.ts, as the worker runs them)
+// over N archived messages, each export in a child process of its own (as a worker would), against
+// a plain `zip -r` of the same raw bodies and attachments in the same run; and the child's peak RSS,
+// at two sizes, so "bounded" reads as a peak that does not grow with N.
+//   node --import tsx scripts/bench-export.ts [--sizes 2000,10000] [--attachment-bytes 4096]
 //     [--admin-url postgres://postgres@127.0.0.1:5432/postgres]   (a scratch database is created and dropped)
+//   BENCH_EXPORT_GC=1 also samples what is live (heap + external just after a full GC, 4 times a
+//   second): RSS peaks are mostly garbage V8 has not collected yet, which says little about O(N).
 // Messages are seeded straight into the database and the local WORM store in the sealed shape
-// (receipt, message row, raw body, attachment, manifest, log leaf, checkpoint): the ingest path
-// has its own benchmarks.
-import { execFileSync } from 'node:child_process';
+// (receipt, message row, raw body, attachment, manifest, log leaf, checkpoint), one tenant per size:
+// the ingest path has its own benchmarks.
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { type Dirent, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createTenantWithKey } from '../apps/server/bootstrap';
-import { openDatabase } from '../db/client';
+import { type Db, openDatabase } from '../db/client';
 import { attachments, endpoints, exportJobs, ingestReceipts, messages } from '../db/schema';
 import { openKeyring } from '../evidence/signing-key';
-import { finalizeExport, prepareExport, stageMessages, stageRsmf } from '../export/build';
+import { bundleFile, finalizeExport, prepareExport, stageMessages, stageRsmf } from '../export/build';
+import { verifyBundle } from '../export/verify';
 import { appendLeaf, sequenceLeaves } from '../ledger/append';
 import { integrate } from '../ledger/integrate';
 import { messageIdFor } from '../lib/ids';
@@ -28,30 +33,136 @@ import { MANIFEST_VERSION, manifestBytes } from '../worm/manifest';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '10000' },
+    sizes: { type: 'string', default: '2000,10000' },
     'attachment-bytes': { type: 'string', default: '4096' },
     'admin-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** Internal: run one export in this process and print its figures as JSON. */
+    child: { type: 'string' },
   },
 });
-const N = Number(values.messages);
 const ATT = Number(values['attachment-bytes']);
+const mb = (b: number) => b / 1e6;
+const f = (n: number, d = 1) => n.toFixed(d);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const evidenceOf = (dir: string) => ({
+  keyring: openKeyring({ DATA_DIR: dir }),
+  logHost: 'bench.invalid',
+  auditSample: 0,
+  auditIntervalSeconds: 3600,
+});
 
-const dbName = `bench_export_${randomUUID().slice(0, 8)}`;
-const admin = postgres(values['admin-url'] as string, { max: 1, onnotice: () => {} });
-await admin.unsafe(`CREATE DATABASE ${dbName}`);
-const dbUrl = new URL(values['admin-url'] as string);
-dbUrl.pathname = `/${dbName}`;
-const database = openDatabase({ url: dbUrl.toString(), maxConnections: 8 });
-const dir = mkdtempSync(path.join(tmpdir(), 'bench-export-'));
+interface ChildArgs {
+  dbUrl: string;
+  dir: string;
+  exportId: string;
+}
+interface ChildResult {
+  phases: number[];
+  rssIdle: number;
+  rssPeak: number;
+  /** Peak RSS during prepare, messages, rsmf, finalize. */
+  phasePeaks: number[];
+  heapPeak: number;
+  /** Peak heap + external just after a full GC (0 unless BENCH_EXPORT_GC is set). */
+  livePeak: number;
+  bundleSize: number;
+}
 
-try {
-  await database.migrate();
-  const db = database.db;
-  const worm = new LocalWormStore(path.join(dir, 'worm'));
-  const keyring = openKeyring({ DATA_DIR: dir });
-  const evidence = { keyring, logHost: 'bench.invalid', auditSample: 0, auditIntervalSeconds: 3600 };
-  const { tenantId } = await createTenantWithKey(db, 'bench');
+/** The export as a worker runs it, in a fresh process: its RSS is the worker's, not the seeder's. */
+async function runChild(a: ChildArgs): Promise<ChildResult> {
+  const database = openDatabase({ url: a.dbUrl, maxConnections: 8 });
+  try {
+    const x = {
+      db: database.db,
+      worm: new LocalWormStore(path.join(a.dir, 'worm')),
+      evidence: evidenceOf(a.dir),
+      exportDir: path.join(a.dir, 'exports'),
+      log: createLogger('warn'),
+    };
+    const rssIdle = process.memoryUsage().rss;
+    let rssPeak = rssIdle;
+    let heapPeak = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      rssPeak = Math.max(rssPeak, m.rss);
+      heapPeak = Math.max(heapPeak, m.heapUsed + m.external);
+    }, 20);
+    // With BENCH_EXPORT_GC: what is live (heap + external right after a full GC), 4 times a second:
+    // garbage not yet collected is not what the export holds.
+    let livePeak = 0;
+    const gc = process.env.BENCH_EXPORT_GC ? global.gc : undefined;
+    const liveSampler = gc
+      ? setInterval(() => {
+          gc();
+          const m = process.memoryUsage();
+          livePeak = Math.max(livePeak, m.heapUsed + m.external);
+        }, 250)
+      : undefined;
+    const t = [performance.now()];
+    const phasePeaks: number[] = [];
+    const phase = async <T>(run: () => Promise<T>): Promise<T> => {
+      rssPeak = process.memoryUsage().rss;
+      const out = await run();
+      t.push(performance.now());
+      phasePeaks.push(Math.max(rssPeak, process.memoryUsage().rss));
+      return out;
+    };
+    await phase(() => prepareExport(x, a.exportId));
+    await phase(() => stageMessages(x, a.exportId, undefined, () => {}));
+    await phase(() => stageRsmf(x, a.exportId, 0, () => {}));
+    const bundle = await phase(() => finalizeExport(x, a.exportId));
+    clearInterval(sampler);
+    clearInterval(liveSampler);
+    const phases = t.slice(1).map((v, i) => (v - (t[i] as number)) / 1000);
+    return {
+      phases,
+      phasePeaks,
+      rssIdle,
+      rssPeak: Math.max(...phasePeaks, process.resourceUsage().maxRSS * 1024),
+      heapPeak,
+      livePeak,
+      bundleSize: bundle.size,
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+if (values.child) {
+  console.log(JSON.stringify(await runChild(JSON.parse(values.child) as ChildArgs)));
+  process.exit(0);
+}
+
+function exportInChild(a: ChildArgs): Promise<ChildResult> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_EXPORT_GC ? ['--expose-gc'] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--child',
+      JSON.stringify(a),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as ChildResult)
+        : reject(new Error(`export child exited ${code}`)),
+    ),
+  );
+}
+
+/** N sealed messages of one new tenant (one endpoint), their log leaves and a checkpoint over them. */
+async function seed(db: Db, dir: string, worm: LocalWormStore, N: number) {
+  const evidence = evidenceOf(dir);
+  const { tenantId } = await createTenantWithKey(db, `bench-${N}`);
   const [ep] = await db
     .insert(endpoints)
     .values({
@@ -64,9 +175,6 @@ try {
     })
     .returning();
   const endpointId = ep!.id;
-
-  // --- seed N sealed messages ---
-  const seedStart = performance.now();
   const until = retainUntil(new Date(), 1);
   for (let i = 0; i < N; i += 100) {
     await Promise.all(
@@ -189,88 +297,93 @@ try {
   }
   const size = await sequenceLeaves(db, tenantId);
   await integrate({ db, worm, evidence }, tenantId, size);
-  const seedS = (performance.now() - seedStart) / 1000;
+  return { tenantId, endpointId };
+}
 
-  // --- baseline: plain zip of the same raw bodies and attachments ---
-  const tenantDir = path.join(dir, 'worm', 'tenants', tenantId);
-  const plainZip = path.join(dir, 'plain.zip');
-  const zipStart = performance.now();
-  execFileSync(
-    'zip',
-    ['-q', '-r', plainZip, 'raw', 'messages', '-x', '*.meta.json', '*/message.json', '*/manifest.json'],
-    {
-      cwd: tenantDir,
-    },
-  );
-  const zipS = (performance.now() - zipStart) / 1000;
-  const plainBytes = statSync(plainZip).size;
+/** Bytes of the raw bodies and attachments (what the zip baseline takes in). */
+function inputBytes(tenantDir: string) {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }) as Dirent[]) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (!e.name.endsWith('.meta.json') && e.name !== 'message.json' && e.name !== 'manifest.json')
+        total += statSync(p).size;
+    }
+  };
+  walk(tenantDir);
+  return total;
+}
 
-  // --- the export, step by step, as the worker runs it ---
-  const exportDir = path.join(dir, 'exports');
-  const id = randomUUID();
-  await db.insert(exportJobs).values({
-    id,
-    tenantId,
-    requestedBy: 'bench',
-    workflowId: `export-${id}`,
-    filters: {
-      endpointId,
-      from: '2000-01-01T00:00:00Z',
-      to: '2100-01-01T00:00:00Z',
-      formats: ['eml', 'jsonl', 'rsmf'],
-    },
-  });
-  const x = { db, worm, evidence, exportDir, log: createLogger('warn') };
-  const rss0 = process.memoryUsage().rss;
-  let peak = rss0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 50);
-  const t0 = performance.now();
-  await prepareExport(x, id);
-  const t1 = performance.now();
-  await stageMessages(x, id, undefined, () => {});
-  const t2 = performance.now();
-  await stageRsmf(x, id, 0, () => {});
-  const t3 = performance.now();
-  const bundle = await finalizeExport(x, id);
-  const t4 = performance.now();
-  clearInterval(sampler);
-  const exportS = (t4 - t0) / 1000;
+const sizes = (values.sizes as string).split(',').map(Number);
+const dbName = `bench_export_${randomUUID().slice(0, 8)}`;
+const admin = postgres(values['admin-url'] as string, { max: 1, onnotice: () => {} });
+await admin.unsafe(`CREATE DATABASE ${dbName}`);
+const dbUrl = new URL(values['admin-url'] as string);
+dbUrl.pathname = `/${dbName}`;
+const database = openDatabase({ url: dbUrl.toString(), maxConnections: 8 });
+const dir = mkdtempSync(path.join(tmpdir(), 'bench-export-'));
 
-  const inputBytes = (() => {
-    let total = 0;
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true }) as Dirent[]) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (!e.name.endsWith('.meta.json') && e.name !== 'message.json' && e.name !== 'manifest.json')
-          total += statSync(p).size;
-      }
-    };
-    walk(tenantDir);
-    return total;
-  })();
-  const mb = (b: number) => b / 1e6;
-  const f = (n: number, d = 1) => n.toFixed(d);
-  const load = (await import('node:os'))
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+try {
+  await database.migrate();
+  const db = database.db;
+  const worm = new LocalWormStore(path.join(dir, 'worm'));
   console.log(
-    `bench-export: ${N} messages, one ${ATT}-byte attachment each; seeded in ${f(seedS)} s; load average ${load}`,
+    `bench-export: sizes ${sizes.join(', ')}; one ${ATT}-byte attachment a message; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-  console.log(`  raw bodies + attachments: ${f(mb(inputBytes))} MB`);
-  console.log(
-    `  baseline  zip -r (same raw files): ${f(zipS, 2)} s  ${f(N / zipS, 0)} msgs/s  ${f(mb(inputBytes) / zipS)} MB/s in  -> ${f(mb(plainBytes))} MB`,
-  );
-  console.log(
-    `  export    all steps:               ${f(exportS, 2)} s  ${f(N / exportS, 0)} msgs/s  ${f(mb(inputBytes) / exportS)} MB/s in  -> ${f(mb(bundle.size))} MB bundle (${f(exportS / zipS, 1)}x the zip)`,
-  );
-  console.log(
-    `            prepare ${f((t1 - t0) / 1000, 2)} s, messages ${f((t2 - t1) / 1000, 2)} s, rsmf ${f((t3 - t2) / 1000, 2)} s, finalize ${f((t4 - t3) / 1000, 2)} s`,
-  );
-  console.log(`  RSS: ${f(mb(rss0), 0)} MB before, ${f(mb(peak), 0)} MB peak while exporting`);
+  for (const N of sizes) {
+    const seedStart = performance.now();
+    const { tenantId, endpointId } = await seed(db, dir, worm, N);
+    const seedS = (performance.now() - seedStart) / 1000;
+
+    // Baseline: a plain zip of the same raw bodies and attachments.
+    const tenantDir = path.join(dir, 'worm', 'tenants', tenantId);
+    const plainZip = path.join(dir, `plain-${N}.zip`);
+    const zipStart = performance.now();
+    execFileSync(
+      'zip',
+      ['-q', '-r', plainZip, 'raw', 'messages', '-x', '*.meta.json', '*/message.json', '*/manifest.json'],
+      { cwd: tenantDir },
+    );
+    const zipS = (performance.now() - zipStart) / 1000;
+    const plainBytes = statSync(plainZip).size;
+    const inMb = mb(inputBytes(tenantDir));
+
+    const exportId = randomUUID();
+    await db.insert(exportJobs).values({
+      id: exportId,
+      tenantId,
+      requestedBy: 'bench',
+      workflowId: `export-${exportId}`,
+      filters: {
+        endpointId,
+        from: '2000-01-01T00:00:00Z',
+        to: '2100-01-01T00:00:00Z',
+        formats: ['eml', 'jsonl', 'rsmf'],
+      },
+    });
+    const r = await exportInChild({ dbUrl: dbUrl.toString(), dir, exportId });
+    const exportS = r.phases.reduce((a, b) => a + b, 0);
+    const verified = await verifyBundle(bundleFile(path.join(dir, 'exports'), exportId));
+    if (!verified.ok) throw new Error(`the bundle does not verify: ${JSON.stringify(verified.problems[0])}`);
+    const [prep, msgs, rsmf, fin] = r.phases.map((p) => f(p, 2));
+    const peaks = r.phasePeaks.map((p) => f(mb(p), 0)).join(' / ');
+    console.log(`\n  ${N} messages (seeded in ${f(seedS)} s), raw bodies + attachments ${f(inMb)} MB`);
+    console.log(
+      `    baseline zip -r (same raw files): ${f(zipS, 2)} s  ${f(N / zipS, 0)} msgs/s  ${f(inMb / zipS)} MB/s in  -> ${f(mb(plainBytes))} MB`,
+    );
+    console.log(
+      `    export   all steps:               ${f(exportS, 2)} s  ${f(N / exportS, 0)} msgs/s  ${f(inMb / exportS)} MB/s in  -> ${f(mb(r.bundleSize))} MB bundle (${f(exportS / zipS, 1)}x the zip), ${verified.files} files, verifier ok`,
+    );
+    console.log(`             prepare ${prep} s, messages ${msgs} s, rsmf ${rsmf} s, finalize ${fin} s`);
+    console.log(
+      `    worker RSS: ${f(mb(r.rssIdle), 0)} MB idle, ${f(mb(r.rssPeak), 0)} MB peak (+${f(mb(r.rssPeak - r.rssIdle), 0)} MB); peak heap + external ${f(mb(r.heapPeak), 0)} MB; peak by step ${peaks} MB${
+        r.livePeak > 0 ? `; live (after GC) peak ${f(mb(r.livePeak), 0)} MB` : ''
+      }`,
+    );
+  }
 } finally {
   await database.close();
   await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

@@ -40,3 +40,8 @@ export async function exportBundle(input: ExportBundleInput) {
     throw err;
   }
 }
+
+/** The retention sweep (export/retention.ts), started hourly by the export-retention schedule. */
+export async function expireExports(input: { retentionDays: number }): Promise<number> {
+  return short.exportExpire(input.retentionDays);
+}

@@ -1,3 +1,3 @@
 export { archiveMessage } from './archive-message';
-export { exportBundle } from './export';
+export { expireExports, exportBundle } from './export';
 export { ledgerAuditor, ledgerIntegrator } from './ledger';

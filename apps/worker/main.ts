@@ -1,7 +1,9 @@
 // The worker as its own process (production, scale-out): connects to TEMPORAL_ADDRESS and
 // DATABASE_URL. PGlite is single-process, so this entry needs a real PostgreSQL.
+
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { ensureExportRetentionSchedule } from '../../export/retention';
 import { openEvidence } from '../../ledger/deps';
 import { startLedgerWorkflows } from '../../ledger/start';
 import { loadConfig } from '../../lib/config';
@@ -49,6 +51,7 @@ const client = new Client({
   namespace: config.TEMPORAL_NAMESPACE,
 });
 await startLedgerWorkflows(client, database.db, config.TEMPORAL_TASK_QUEUE, evidence);
+await ensureExportRetentionSchedule(client, config.TEMPORAL_TASK_QUEUE, config.EXPORT_RETENTION_DAYS);
 onShutdown(log, async () => {
   await closeMetrics();
   if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -2,7 +2,8 @@ import { bigint, index, integer, jsonb, pgEnum, pgTable, text, uuid } from 'driz
 import { createdAt, timestamptz, updatedAt } from './columns';
 import { tenants } from './tenants';
 
-export const exportStateEnum = pgEnum('export_state', ['running', 'completed', 'failed']);
+// expired: the bundle outlived EXPORT_RETENTION_DAYS and its file was deleted (the row stays, as the record).
+export const exportStateEnum = pgEnum('export_state', ['running', 'completed', 'failed', 'expired']);
 export type ExportState = (typeof exportStateEnum.enumValues)[number];
 
 export type ExportFormat = 'rsmf' | 'eml' | 'jsonl';

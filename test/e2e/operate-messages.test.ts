@@ -9,7 +9,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signIn } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
 import { type Ack, postBearer, samplePayload } from '../helpers/webhooks';
@@ -64,10 +64,7 @@ beforeAll(async () => {
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto('/');
-  await page.getByLabel('API key', { exact: true }).fill(adminKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Inbound endpoints', level: 1 }).waitFor();
+  await signIn(page, adminKey);
 }, 120_000);
 afterAll(async () => {
   await stack?.database.db.execute(sql.raw(`alter table messages drop constraint if exists ${constraint}`));

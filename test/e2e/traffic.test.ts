@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signIn } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 import { adminClient } from '../helpers/trpc-client';
 import { postBearer, postHmac, samplePayload } from '../helpers/webhooks';
@@ -50,10 +50,7 @@ afterAll(async () => {
 
 describe('endpoint traffic in the browser', () => {
   it('draws the chart and its totals match the API', async () => {
-    await page.goto('/');
-    await page.getByLabel('API key', { exact: true }).fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbound endpoints', level: 1 }).waitFor();
+    await signIn(page, adminKey);
     await page.goto(`/endpoints/${endpointId}`);
     await page.getByRole('heading', { name: 'Traffic' }).waitFor();
 

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../db/schema';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium, signIn } from '../helpers/browser';
 import { type Stack, startStack } from '../helpers/stack';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,10 +65,7 @@ describe('sources in the admin UI', () => {
   let url = '';
 
   it('creates a Stripe endpoint with the tool-issued secret and says where to paste the URL', async () => {
-    await page.goto('/');
-    await page.getByLabel('API key', { exact: true }).fill(adminKey);
-    await page.getByLabel('API key', { exact: true }).press('Enter');
-    await page.getByRole('heading', { name: 'Inbound endpoints', level: 1 }).waitFor();
+    await signIn(page, adminKey);
     await page.goto('/endpoints/new');
     await page.getByRole('heading', { name: 'New endpoint', level: 1 }).waitFor();
     await page.getByLabel('Sender').selectOption('stripe');

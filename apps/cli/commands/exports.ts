@@ -133,7 +133,13 @@ export const exportCommands: Command[] = [
       const e = await ctx.api.exports.get.query({ id });
       if (e.state !== 'completed' || !e.downloadPath || !e.sha256 || e.size === null)
         throw new Error(
-          `export ${id} is ${e.state}${e.error ? `: ${e.error}` : ''}; nothing to download yet`,
+          `export ${id} is ${e.state}${e.error ? `: ${e.error}` : ''}; ${
+            e.state === 'running'
+              ? 'nothing to download yet'
+              : e.state === 'expired'
+                ? 'its bundle was deleted after EXPORT_RETENTION_DAYS'
+                : 'nothing to download'
+          }`,
         );
       // A partial file from an interrupted download is continued, guarded by If-Range.
       const have = existsSync(out) ? statSync(out).size : 0;

@@ -51,6 +51,11 @@ export function createExportDownloadHandler(deps: ServerDeps, guard?: AdminAuthG
         .from(exportJobs)
         .where(and(eq(exportJobs.id, id), eq(exportJobs.tenantId, principal.tenantId)));
       if (!job) throw new HttpError('not_found', `export ${id} not found`);
+      if (job.state === 'expired')
+        throw new HttpError(
+          'export_expired',
+          `export ${id}'s bundle was deleted after the retention period; create the export again`,
+        );
       if (job.state !== 'completed' || !job.sha256 || job.size === null)
         throw new HttpError('not_stored', `export ${id} is ${job.state}${job.error ? `: ${job.error}` : ''}`);
       const file = bundleFile(deps.config.EXPORT_DIR, id);

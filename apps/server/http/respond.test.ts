@@ -8,6 +8,7 @@ import { ERROR_STATUS, HttpError } from './respond';
 const NOT_INGEST = new Set([
   'not_found',
   'not_stored',
+  'export_expired',
   'internal_error',
   'too_many_failed_attempts',
   'forbidden',

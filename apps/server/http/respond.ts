@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   not_stored: 409,
+  // An export bundle deleted after EXPORT_RETENTION_DAYS: gone for good (create a new export).
+  export_expired: 410,
   payload_too_large: 413,
   validation_failed: 422,
   rate_limited: 429,

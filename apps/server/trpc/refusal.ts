@@ -8,12 +8,14 @@ export const REFUSAL_REASONS = [
   'message_archived',
   'message_in_progress',
   'run_completed',
+  // exports.create: Temporal did not take the workflow start (the export is marked failed)
+  'temporal_unavailable',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export class RefusalError extends TRPCError {
   constructor(
-    code: 'CONFLICT' | 'PRECONDITION_FAILED',
+    code: 'CONFLICT' | 'PRECONDITION_FAILED' | 'SERVICE_UNAVAILABLE',
     readonly reason: RefusalReason,
     message: string,
   ) {
