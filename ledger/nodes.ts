@@ -1,7 +1,7 @@
 // The stored perfect subtrees of a tenant's log (ledger_nodes): written by the integrator as they
 // complete, read by the proofs (O(log n) rows each, one round trip). Level 0 is the leaf hash,
 // derived from ledger_leaves, never stored twice.
-import { and, asc, eq, gte, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { ledgerLeaves, ledgerNodes } from '../db/schema';
 import {
@@ -16,7 +16,7 @@ import {
   perfectSubtrees,
   verifyInclusion,
 } from '../evidence/merkle';
-import { LedgerInconsistentError, latestCheckpoint, leafHashOf, loadLeafHashes } from './tree';
+import { latestCheckpoint, leafHashesBetween, leafHashOf, loadLeafHashes } from './tree';
 
 const keyOf = (id: NodeId) => `${id.level}/${id.index}`;
 
@@ -51,23 +51,6 @@ export async function fetchNodes(
   for (const r of leafRows) out.set(`0/${r.i}`, leafHashOf(r.h));
   for (const r of nodeRows) out.set(`${r.level}/${r.idx}`, r.hash);
   return ids.every((id) => out.has(keyOf(id))) ? out : null;
-}
-
-async function leafHashesBetween(db: Db, tenantId: string, from: number, to: number): Promise<Buffer[]> {
-  const rows = await db
-    .select({ i: ledgerLeaves.leafIndex, h: ledgerLeaves.manifestSha256 })
-    .from(ledgerLeaves)
-    .where(
-      and(
-        eq(ledgerLeaves.tenantId, tenantId),
-        gte(ledgerLeaves.leafIndex, from),
-        lt(ledgerLeaves.leafIndex, to),
-      ),
-    )
-    .orderBy(asc(ledgerLeaves.leafIndex));
-  if (rows.length !== to - from || rows.some((r, k) => r.i !== from + k))
-    throw new LedgerInconsistentError(`tenant ${tenantId}: leaves ${from}..${to - 1} are not all present`);
-  return rows.map((r) => leafHashOf(r.h));
 }
 
 /**

@@ -24,25 +24,35 @@ const LEAF_PAGE = 10_000;
 export async function loadLeafHashesFlat(db: Db, tenantId: string, treeSize: number): Promise<Buffer> {
   const out = Buffer.alloc(32 * treeSize);
   for (let start = 0; start < treeSize; start += LEAF_PAGE) {
-    const end = Math.min(treeSize, start + LEAF_PAGE);
-    const rows = await db
-      .select({ i: ledgerLeaves.leafIndex, h: ledgerLeaves.manifestSha256 })
-      .from(ledgerLeaves)
-      .where(
-        and(
-          eq(ledgerLeaves.tenantId, tenantId),
-          gte(ledgerLeaves.leafIndex, start),
-          lt(ledgerLeaves.leafIndex, end),
-        ),
-      )
-      .orderBy(asc(ledgerLeaves.leafIndex));
-    if (rows.length !== end - start || rows.some((r, k) => r.i !== start + k))
-      throw new LedgerInconsistentError(`tenant ${tenantId}: leaves 0..${treeSize - 1} are not all present`);
-    rows.forEach((r, k) => {
-      leafHashOf(r.h).copy(out, 32 * (start + k));
+    const page = await leafHashesBetween(db, tenantId, start, Math.min(treeSize, start + LEAF_PAGE));
+    page.forEach((h, k) => {
+      h.copy(out, 32 * (start + k));
     });
   }
   return out;
+}
+
+/** Leaf hashes from..to-1, in order; a gap is a LedgerInconsistentError, never a short answer. */
+export async function leafHashesBetween(
+  db: Db,
+  tenantId: string,
+  from: number,
+  to: number,
+): Promise<Buffer[]> {
+  const rows = await db
+    .select({ i: ledgerLeaves.leafIndex, h: ledgerLeaves.manifestSha256 })
+    .from(ledgerLeaves)
+    .where(
+      and(
+        eq(ledgerLeaves.tenantId, tenantId),
+        gte(ledgerLeaves.leafIndex, from),
+        lt(ledgerLeaves.leafIndex, to),
+      ),
+    )
+    .orderBy(asc(ledgerLeaves.leafIndex));
+  if (rows.length !== to - from || rows.some((r, k) => r.i !== from + k))
+    throw new LedgerInconsistentError(`tenant ${tenantId}: leaves ${from}..${to - 1} are not all present`);
+  return rows.map((r) => leafHashOf(r.h));
 }
 
 export class LedgerInconsistentError extends Error {
