@@ -461,13 +461,7 @@ export async function stageRsmf(
     }
     await report(f.index + 1);
   };
-  const lines = createInterface({
-    input: createReadStream(path.join(dir, MESSAGES_JSONL)),
-    crlfDelay: Infinity,
-  });
-  for await (const text of lines) {
-    if (!text) continue;
-    const line = messageLineSchema.parse(JSON.parse(text));
+  for await (const line of stagedMessageLines(dir)) {
     const day = dayOf(line);
     const key = `${line.endpoint_id}/${day}`;
     if (!current || current.key !== key || current.count >= RSMF_MAX_EVENTS) {
@@ -497,6 +491,15 @@ export async function stageRsmf(
   return next;
 }
 
+/** The staged messages.jsonl, a parsed line at a time (it holds N messages: never read whole). */
+async function* stagedMessageLines(dir: string): AsyncGenerator<MessageLine> {
+  const lines = createInterface({
+    input: createReadStream(path.join(dir, MESSAGES_JSONL)),
+    crlfDelay: Infinity,
+  });
+  for await (const text of lines) if (text) yield messageLineSchema.parse(JSON.parse(text));
+}
+
 /** The RSMF files in byte order of their paths (a few per endpoint per day). */
 async function rsmfFiles(dir: string): Promise<string[]> {
   const root = path.join(dir, 'rsmf');
@@ -513,13 +516,7 @@ async function rsmfFiles(dir: string): Promise<string[]> {
 async function* bundleNames(dir: string): AsyncGenerator<string> {
   for (const name of [README_TXT, MESSAGES_JSONL, LOADFILE_CSV, KEYS_FILE, CHECKPOINT_FILE])
     if (existsSync(path.join(dir, name))) yield name;
-  const lines = createInterface({
-    input: createReadStream(path.join(dir, MESSAGES_JSONL)),
-    crlfDelay: Infinity,
-  });
-  for await (const text of lines) {
-    if (!text) continue;
-    const line = messageLineSchema.parse(JSON.parse(text));
+  for await (const line of stagedMessageLines(dir)) {
     yield line.raw.path;
     yield line.manifest.path;
     for (const a of line.attachments) if (a.path) yield a.path;
