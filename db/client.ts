@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -61,6 +61,27 @@ export function openDatabase(opts: DatabaseOptions): Database {
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     close: () => client.close(),
   };
+}
+
+/**
+ * A fixed-text statement on the hot path, as a named prepared statement on each PostgreSQL
+ * connection: parsed and planned once per connection, then one Bind/Execute round trip. drizzle
+ * sends its unnamed queries with postgres.js's `prepare: false`, which costs every execution a
+ * Parse + Describe round trip before the Bind and a fresh parse and plan in the server. Only for
+ * statements whose text never varies (postgres.js keeps one entry per distinct text); PGlite runs
+ * in-process and gains nothing, so it goes through drizzle as before. Rows as `rowsOf` reads them.
+ */
+export function executePrepared(db: Db, query: SQL): Promise<unknown> {
+  const { $client: client, dialect } = db as unknown as DrizzleInternals;
+  if (client instanceof PGlite) return db.execute(query);
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
+}
+
+/** What drizzle's handle carries besides its typed API (public at run time, untyped on Db). */
+interface DrizzleInternals {
+  $client: postgres.Sql | PGlite;
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
 }
 
 /** Rows of a raw `db.execute`: postgres.js returns the rows themselves, PGlite a result holding them. */

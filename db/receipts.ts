@@ -1,7 +1,7 @@
 // Queries on ingest receipts, the ack's store of record. The HTTP app inserts them, the relay
 // drives them into workflows, the activities read the exact bytes back and close them.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { type Db, rowsOf, type Tx } from './client';
+import { type Db, executePrepared, rowsOf, type Tx } from './client';
 import {
   BACKLOG_STATES,
   endpoints,
@@ -60,7 +60,9 @@ export async function insertReceipts(db: Db, rows: GuardedReceipt[]): Promise<Se
   // SQL building, prepared once). A row is only inserted while its endpoint's revision is still
   // the one its request was authenticated against: a rotation, disable or delete committed
   // before this statement refuses it on every instance, whatever each had cached.
-  const result = await db.execute(sql`
+  const result = await executePrepared(
+    db,
+    sql`
     insert into ingest_receipts (id, tenant_id, endpoint_id, external_id, raw, claim_check_key,
       raw_sha256, raw_size, payload, request_headers, auth_mode, received_at, request_id,
       source_ip, traceparent, retention_days, workflow_id, next_relay_at)
@@ -76,7 +78,8 @@ export async function insertReceipts(db: Db, rows: GuardedReceipt[]): Promise<Se
     where exists (
       select 1 from endpoints e where e.id = r.endpoint_id and e.revision = r.endpoint_revision)
     on conflict do nothing
-    returning id`);
+    returning id`,
+  );
   return new Set(rowsOf<{ id: string }>(result).map((r) => r.id));
 }
 

@@ -5,7 +5,7 @@
 // stack in one process; on the embedded default, the whole stack (PGlite).
 //
 //   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
-//        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10]
+//        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10] [--only TEXT]
 // Each closed-loop run also reports the CPU it cost per ack (the system, its PostgreSQL backends,
 // the load generator), which stays meaningful when other work shares the machine.
 import { parseArgs } from 'node:util';
@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     endpoints: { type: 'string', default: '20' },
     rate: { type: 'string', default: '1000' },
     'paced-seconds': { type: 'string', default: '10' },
+    // Only the variants whose name contains this text (e.g. --only 'alone (server'), for profiling.
+    only: { type: 'string' },
   },
 });
 const database = args.database === 'embedded' ? 'embedded' : 'postgres';
@@ -49,7 +51,7 @@ interface Variant {
   name: string;
   system: SystemOptions;
 }
-const variants: Variant[] =
+const allVariants: Variant[] =
   database === 'postgres'
     ? [
         { name: 'ack path alone (server process)', system: { database, topology: 'server-only' } },
@@ -76,6 +78,7 @@ const variants: Variant[] =
         },
       ];
 
+const variants = allVariants.filter((v) => !args.only || v.name.includes(args.only));
 console.log(
   `# ack: ${total} HMAC 1 KB messages, concurrency ${concurrency}, ${endpointCount} endpoints; then ${pacedCount} paced at ${rate}/s; database ${database}`,
 );

@@ -2,7 +2,7 @@
 // (dropping the oldest entry when full, counted in metrics); a timer inserts batches; another
 // prunes by age and row count. A database outage never slows or fails an ingest request.
 import { lt, sql } from 'drizzle-orm';
-import type { Db } from '../../../db/client';
+import { type Db, executePrepared } from '../../../db/client';
 import { type RequestLogInsert, requestLog } from '../../../db/schema';
 import { escapeText, isUnstorable } from '../../../db/storable-text';
 import { metrics } from '../../../lib/metrics';
@@ -127,12 +127,15 @@ function insertRequestLogRows(db: Db, rows: RequestLogInsert[]) {
       ack_ms: r.ackMs,
     })),
   );
-  return db.execute(sql`
+  return executePrepared(
+    db,
+    sql`
     insert into request_log (at, tenant_id, endpoint_id, request_id, method, status, code, reason,
       source_ip, body_bytes, body_sha256, headers, ack_ms)
     select at, tenant_id, endpoint_id, request_id, method, status, code, reason, source_ip,
       body_bytes, body_sha256, headers, ack_ms
     from json_to_recordset(${json}::json) as r(at timestamptz, tenant_id uuid, endpoint_id uuid,
       request_id text, method text, status smallint, code text, reason text, source_ip text,
-      body_bytes integer, body_sha256 text, headers jsonb, ack_ms real)`);
+      body_bytes integer, body_sha256 text, headers jsonb, ack_ms real)`,
+  );
 }
