@@ -7,11 +7,11 @@ import {
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
-  sign,
   verify,
 } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ed25519Signer, PKCS8_PREFIX } from './ed25519-sign';
 import { fromBase64 } from './hex';
 
 export const KEYRING_FILE = 'signing-keys.json';
@@ -43,8 +43,7 @@ interface StoredKey extends PublishedKey {
   seed: string;
 }
 
-// DER wrappers around raw Ed25519 keys (RFC 8410), so node:crypto can load them.
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+// DER wrapper around a raw Ed25519 public key (RFC 8410), so node:crypto can load it.
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** Key id: the first 8 bytes of SHA-256(raw public key), hex; stable and derivable by anyone. */
@@ -72,7 +71,7 @@ export function signingKeyFromSeed(seed: Uint8Array): SigningKey {
   const publicKey = createPublicKey(privateKey)
     .export({ format: 'der', type: 'spki' })
     .subarray(SPKI_PREFIX.length);
-  return { keyId: keyIdOf(publicKey), publicKey, privateKey, sign: (data) => sign(null, data, privateKey) };
+  return { keyId: keyIdOf(publicKey), publicKey, privateKey, sign: ed25519Signer(seed) };
 }
 
 function newStoredKey(now: Date): StoredKey {
