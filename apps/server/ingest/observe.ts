@@ -19,6 +19,8 @@ export interface IngestObservation {
   endpoint?: Pick<Endpoint, 'id' | 'tenantId'>;
   sourceIp?: string | null;
   body?: Buffer;
+  /** The body's SHA-256 when the ack already computed it. */
+  bodySha256?: string | undefined;
   /** Unset when nobody was answered (the client left while queued). */
   answer?: { status: number; code: string } | HttpError;
 }
@@ -47,7 +49,7 @@ export function observeIngest(
       sourceIp: seen.sourceIp ?? seen.req.socket.remoteAddress ?? null,
       // Size and hash identify a body without keeping it (an unauthenticated one included).
       bodyBytes: seen.body?.length ?? (Number.isSafeInteger(declared) && declared >= 0 ? declared : null),
-      bodySha256: seen.body ? sha256Hex(seen.body) : null,
+      bodySha256: seen.bodySha256 ?? (seen.body ? sha256Hex(seen.body) : null),
       headers: maskHeaders(seen.req.headers),
       ackMs: Math.round((performance.now() - seen.startedAtMs) * 100) / 100,
     });
