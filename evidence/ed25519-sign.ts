@@ -27,11 +27,12 @@ let sodium: Sodium | null | undefined;
 /** The addon, loaded on first use (never by code that only verifies); null where it can't load. */
 function loadSodium(): Sodium | null {
   if (sodium !== undefined) return sodium;
-  if (process.env.ED25519_BACKEND === 'node:crypto') return (sodium = null);
+  sodium = null;
+  if (process.env.ED25519_BACKEND === 'node:crypto') return sodium;
   try {
     sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
   } catch {
-    sodium = null;
+    // No prebuilt addon for this platform: node:crypto signs.
   }
   return sodium;
 }
