@@ -18,7 +18,7 @@ import { LocalWormStore } from '../worm/local-store';
 import { withWormMetrics } from '../worm/metered';
 import type { WormStore } from '../worm/store';
 import type { ServerDeps } from './server/deps';
-import { openReceiptSigner } from './server/evidence/receipt';
+import { openReceiptSigner, type ReceiptSigner } from './server/evidence/receipt';
 import { createMetricsServer } from './server/http/metrics';
 import { Readiness, redisCheck, standardChecks } from './server/http/readiness';
 import { Backlog } from './server/ingest/backlog';
@@ -263,12 +263,18 @@ export function openRequestLog(config: Config, log: Logger, db: Db): RequestLogW
   });
 }
 
+/** Parts of the server's dependencies a measurement may replace (never set in production). */
+export interface ServerDepsOverrides {
+  receiptSigner?: ReceiptSigner;
+}
+
 /** The HTTP server's dependencies, opened from the configuration (embedded and server entries). */
 export async function openServerDeps(
   config: Config,
   log: Logger,
   database: Pick<Database, 'db' | 'kind'>,
   temporal: { address: string } | { sharedWithWorker: Client },
+  overrides: ServerDepsOverrides = {},
 ) {
   const rateLimit = openRateLimiter(config, log);
   // Embedded mode hands over a client on the worker's own connection: starts can then be eager.
@@ -292,7 +298,7 @@ export async function openServerDeps(
     backlog: pipeline.backlog,
     ...(config.REQUEST_LOG_ENABLED ? { requestLog: openRequestLog(config, log, database.db) } : {}),
     evidence,
-    receiptSigner: openReceiptSigner(evidence, config.RECEIPT_SIGNER),
+    receiptSigner: overrides.receiptSigner ?? openReceiptSigner(evidence, config.RECEIPT_SIGNER),
   };
   setMetricsEnabled(config.METRICS_ENABLED);
   const readiness = new Readiness(standardChecks(deps));

@@ -307,17 +307,25 @@ try {
 if (!values['skip-ack']) {
   const total = Number(values['ack-messages']);
   const ackConcurrency = Number(values['ack-concurrency']);
-  const modes: ReceiptSignerMode[] = ['inline', 'thread'];
+  // 'none': the same server process with no receipt at all (scripts/bench/unsigned-server.ts),
+  // the baseline the issue's ≤ 5 % is measured against.
+  type AckMode = ReceiptSignerMode | 'none';
+  const modes: AckMode[] = ['none', 'inline', 'thread'];
   const systems: Awaited<ReturnType<typeof startSystem>>[] = [];
   try {
     // One after the other: each gets its own scratch database, named by the time it starts.
     for (const m of modes)
       systems.push(
-        await startSystem({ database: 'postgres', topology: 'server-only', env: { RECEIPT_SIGNER: m } }),
+        await startSystem({
+          database: 'postgres',
+          topology: 'server-only',
+          ...(m === 'none' ? { entry: 'scripts/bench/unsigned-server.ts' } : { env: { RECEIPT_SIGNER: m } }),
+        }),
       );
     const endpoints: { url: string; secret: string }[][] = [];
     for (const s of systems) endpoints.push(await s.createEndpoints(20));
-    const runs: Record<ReceiptSignerMode, { rate: number; loopUs: number; totalUs: number }[]> = {
+    const runs: Record<AckMode, { rate: number; loopUs: number; totalUs: number }[]> = {
+      none: [],
       inline: [],
       thread: [],
     };
@@ -342,11 +350,14 @@ if (!values['skip-ack']) {
     console.log(
       `real ack path (apps/server/main.ts server-only on PostgreSQL, ${total} HMAC 1 KB messages, 20 endpoints, ${ackConcurrency} concurrent, ${rounds} interleaved rounds, median):`,
     );
-    const med = (m: ReceiptSignerMode, k: 'rate' | 'loopUs' | 'totalUs') => median(runs[m].map((x) => x[k]));
+    const med = (m: AckMode, k: 'rate' | 'loopUs' | 'totalUs') => median(runs[m].map((x) => x[k]));
     for (const m of modes)
       console.log(
-        `  RECEIPT_SIGNER=${m.padEnd(6)} ${med(m, 'rate').toFixed(0)} acks/s   server CPU per ack: event loop ${med(m, 'loopUs').toFixed(0)} µs, whole process ${med(m, 'totalUs').toFixed(0)} µs`,
+        `  ${m === 'none' ? 'no receipt      ' : `RECEIPT_SIGNER=${m.padEnd(6)}`} ${med(m, 'rate').toFixed(0)} acks/s   server CPU per ack: event loop ${med(m, 'loopUs').toFixed(0)} µs, whole process ${med(m, 'totalUs').toFixed(0)} µs`,
       );
+    console.log(
+      `  receipts' cost on acks/s (target ≤ 5 %): inline ${pct(med('inline', 'rate'), med('none', 'rate'))}, thread ${pct(med('thread', 'rate'), med('none', 'rate'))}; server CPU per ack: inline ${pct(med('inline', 'totalUs'), med('none', 'totalUs'))}, thread ${pct(med('thread', 'totalUs'), med('none', 'totalUs'))}`,
+    );
     console.log(
       `  thread vs inline: ${pct(med('thread', 'rate'), med('inline', 'rate'))} acks/s, event-loop CPU per ack ${pct(med('thread', 'loopUs'), med('inline', 'loopUs'))}`,
     );

@@ -3,18 +3,9 @@
 // runs that many of it on one port (cluster.ts); this file is then the primary and each process.
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { installTracing, shutdownTracing } from '../../lib/tracing';
-import {
-  closeServer,
-  listen,
-  onShutdown,
-  openConfiguredDatabase,
-  openServerDeps,
-  requireProductionSettings,
-  startMetricsListener,
-} from '../runtime';
-import { isClusterPrimary, joinClusterMetrics, runClusterPrimary } from './cluster';
-import { createHttpServer } from './http/server';
+import { openConfiguredDatabase, requireProductionSettings } from '../runtime';
+import { isClusterPrimary, runClusterPrimary } from './cluster';
+import { runServer } from './run';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL).child({ component: 'server' });
@@ -27,25 +18,5 @@ if (isClusterPrimary(config)) {
     await database.close();
   });
 } else {
-  await runServer();
-}
-
-async function runServer() {
-  joinClusterMetrics();
-  await installTracing(config, 'webhook-archive-server'); // before the Temporal client is built
-  const database = openConfiguredDatabase(config);
-  await database.migrate();
-  const serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
-  const { deps } = serverDeps;
-  const server = createHttpServer(deps, { readiness: serverDeps.readiness });
-  const port = await listen(server, config.HOST, config.PORT);
-  const closeMetrics = await startMetricsListener(config, log);
-  log.info({ host: config.HOST, port, publicBaseUrl: config.PUBLIC_BASE_URL }, 'server listening');
-  onShutdown(log, async () => {
-    await closeServer(server, config.SHUTDOWN_GRACE_MS);
-    await closeMetrics();
-    await serverDeps.close();
-    await database.close();
-    await shutdownTracing();
-  });
+  await runServer(config, log, temporalAddress);
 }

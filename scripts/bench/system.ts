@@ -27,6 +27,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Run the compiled entry (dist/app, scripts/build-app.ts; built by the caller) instead of tsx. */
   compiled?: boolean;
+  /** A benchmark's own entry instead of the topology's (a TypeScript file under scripts/bench/). */
+  entry?: string;
 }
 
 /** CPU seconds consumed so far, per party (Linux /proc): ratios on a shared machine stay honest. */
@@ -88,9 +90,11 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     ).toString();
     adminKey = /admin key:\s+(\S+)/.exec(out)?.[1];
   }
-  const entry = opts.compiled
-    ? [opts.topology === 'server-only' ? 'dist/app/server.js' : 'dist/app/main.js']
-    : ['--import', 'tsx', opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts'];
+  const entry = opts.entry
+    ? ['--import', 'tsx', opts.entry]
+    : opts.compiled
+      ? [opts.topology === 'server-only' ? 'dist/app/server.js' : 'dist/app/main.js']
+      : ['--import', 'tsx', opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts'];
   const child = spawn(
     process.execPath,
     [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entry],
