@@ -23,6 +23,7 @@ interface Sodium {
 // RFC 8410 PKCS#8 wrapper around a raw 32-byte seed, so node:crypto can load it.
 export const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
+const require = createRequire(import.meta.url);
 let sodium: Sodium | null | undefined;
 /** The addon, loaded on first use (never by code that only verifies); null where it can't load. */
 function loadSodium(): Sodium | null {
@@ -30,11 +31,16 @@ function loadSodium(): Sodium | null {
   sodium = null;
   if (process.env.ED25519_BACKEND === 'node:crypto') return sodium;
   try {
-    sodium = createRequire(import.meta.url)('sodium-native') as Sodium;
+    sodium = require('sodium-native') as Sodium;
   } catch {
     // No prebuilt addon for this platform: node:crypto signs.
   }
   return sodium;
+}
+
+/** Where the addon is, for a thread that signs the same way (signing-thread.ts); unset without it. */
+export function sodiumPath(): string | undefined {
+  return loadSodium() ? require.resolve('sodium-native') : undefined;
 }
 
 export function ed25519Backend(): Ed25519Backend {

@@ -35,6 +35,7 @@ describe('SigningThread', () => {
     expect(t.stats.requests).toBe(500);
     expect(t.stats.batches).toBe(1); // all asked in one turn of the loop
     expect(t.stats.threadsStarted).toBe(1);
+    expect(t.backend).toBe('libsodium'); // as inline: half OpenSSL's CPU per signature
   });
 
   it('signs with each request’s key: a rotated key takes effect at the next request', async () => {

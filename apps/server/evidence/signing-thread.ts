@@ -7,6 +7,7 @@
 // answering is replaced; its in-flight requests are retried once on the new thread.
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { type Ed25519Backend, sodiumPath } from '../../../evidence/ed25519-sign';
 import type { SigningKey } from '../../../evidence/signing-key';
 
 export class SigningUnavailableError extends Error {
@@ -14,21 +15,39 @@ export class SigningUnavailableError extends Error {
 }
 
 // Plain CommonJS, evaluated: no loader or build step is needed to start it (tsx, vitest, bundles).
+// It signs as evidence/ed25519-sign.ts does: libsodium when the addon loads (the path resolved
+// by the parent, since an evaluated thread resolves modules from the working directory), else
+// node:crypto; both give the same bytes (Ed25519 is deterministic).
 const THREAD_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { sign } = require('node:crypto');
-const keys = new Map();
+let sodium = null;
+try { if (workerData.sodium) sodium = require(workerData.sodium); } catch {}
+function signerOf(key) {
+  if (!sodium) return (data) => sign(null, data, key);
+  const secretKey = sodium.sodium_malloc(64);
+  const seed = key.export({ format: 'der', type: 'pkcs8' }).subarray(16);
+  sodium.crypto_sign_seed_keypair(Buffer.alloc(32), secretKey, seed);
+  seed.fill(0);
+  sodium.sodium_mprotect_readonly(secretKey);
+  return (data) => {
+    const signature = Buffer.allocUnsafe(64);
+    sodium.crypto_sign_detached(signature, data, secretKey);
+    return signature;
+  };
+}
+const signers = new Map();
 parentPort.on('message', (m) => {
-  if (m.key) keys.set(m.keyId, m.key);
-  const key = keys.get(m.keyId);
-  if (!key) return parentPort.postMessage({ id: m.id, error: 'unknown key ' + m.keyId });
+  if (m.key) signers.set(m.keyId, signerOf(m.key));
+  const signer = signers.get(m.keyId);
+  if (!signer) return parentPort.postMessage({ id: m.id, error: 'unknown key ' + m.keyId });
   const out = new Uint8Array(64 * m.lengths.length);
   let offset = 0;
   for (let i = 0; i < m.lengths.length; i++) {
-    out.set(sign(null, m.data.subarray(offset, offset + m.lengths[i]), key), 64 * i);
+    out.set(signer(m.data.subarray(offset, offset + m.lengths[i])), 64 * i);
     offset += m.lengths[i];
   }
-  parentPort.postMessage({ id: m.id, signatures: out }, [out.buffer]);
+  parentPort.postMessage({ id: m.id, backend: sodium ? 'libsodium' : 'node:crypto', signatures: out }, [out.buffer]);
 });
 `;
 
@@ -47,6 +66,7 @@ interface Batch {
 
 interface Reply {
   id: number;
+  backend?: Ed25519Backend;
   signatures?: Uint8Array;
   error?: string;
 }
@@ -74,6 +94,8 @@ export class SigningThread {
   private readonly maxAttempts: number;
   /** Counters for the benchmark and the tests. */
   readonly stats = { requests: 0, batches: 0, threadsStarted: 0, retried: 0, failed: 0 };
+  /** What the thread signed its last batch with. */
+  backend: Ed25519Backend | undefined;
 
   constructor(opts: SigningThreadOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 5000;
@@ -168,7 +190,7 @@ export class SigningThread {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(THREAD_SOURCE, { eval: true });
+    const w = new Worker(THREAD_SOURCE, { eval: true, workerData: { sodium: sodiumPath() } });
     w.unref(); // never what keeps a process alive; pending requests hold their own timers
     w.once('online', () => this.online.add(w));
     w.on('message', (m: Reply) => this.onReply(m));
@@ -185,6 +207,7 @@ export class SigningThread {
     if (!batch) return; // answered after a timeout gave it up: already retried elsewhere
     this.inFlight.delete(m.id);
     clearTimeout(batch.timer);
+    this.backend = m.backend;
     const sigs = m.signatures;
     if (!sigs || sigs.length !== 64 * batch.items.length) {
       for (const p of batch.items) this.fail(p, m.error ?? 'the signing thread answered malformed');
