@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger';
 import { resolveMasterKey } from '../lib/master-key';
 import { registerBacklogGauge, setMetricsEnabled } from '../lib/metrics';
 import { clientInterceptors } from '../lib/temporal/client-interceptors';
+import { BackgroundNativeClient } from '../lib/temporal/native-client';
 import { LocalWormStore } from '../worm/local-store';
 import { withWormMetrics } from '../worm/metered';
 import type { WormStore } from '../worm/store';
@@ -202,7 +203,7 @@ export function openIngestPipeline(
   config: Config,
   log: Logger,
   database: Pick<Database, 'db' | 'kind'>,
-  temporal: Client,
+  relayClient: () => Client,
   opts: { eagerStart?: boolean } = {},
 ) {
   const { db } = database;
@@ -224,7 +225,7 @@ export function openIngestPipeline(
   );
   const relay = new Relay({
     db,
-    temporal,
+    temporal: relayClient,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     log: log.child({ component: 'relay' }),
     fetchMaxAttempts: config.FETCH_MAX_ATTEMPTS,
@@ -283,7 +284,23 @@ export async function openServerDeps(
   const client = shared
     ? temporal.sharedWithWorker
     : connectTemporalClient(temporal.address, config.TEMPORAL_NAMESPACE);
-  const pipeline = openIngestPipeline(config, log, database, client, { eagerStart });
+  // The relay starts a workflow per message: on its own native connection when the worker is
+  // elsewhere (a third of the event-loop CPU per start; see lib/temporal/native-client.ts).
+  const relayClient = shared
+    ? undefined
+    : new BackgroundNativeClient({
+        address: temporal.address,
+        namespace: config.TEMPORAL_NAMESPACE,
+        interceptors: clientInterceptors(),
+        log: log.child({ component: 'relay' }),
+      });
+  const pipeline = openIngestPipeline(
+    config,
+    log,
+    database,
+    relayClient ? () => relayClient.current() : () => client,
+    { eagerStart },
+  );
   const evidence = openEvidence(config);
   const deps: ServerDeps = {
     config,
@@ -312,6 +329,7 @@ export async function openServerDeps(
       await deps.requestLog?.close();
       // A connection shared with the worker is the worker's to close.
       if (!shared) await deps.temporal.connection.close();
+      await relayClient?.close();
       await rateLimit.close();
       await deps.receiptSigner.close();
     },

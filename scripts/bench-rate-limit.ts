@@ -60,7 +60,7 @@ const noLimit: RateLimiter = {
 };
 // Never called on this path (requests end at validation); a lazy connection to nowhere.
 const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-const pipeline = openIngestPipeline(config, log, database, temporal);
+const pipeline = openIngestPipeline(config, log, database, () => temporal);
 const evidence = openEvidence(config);
 const deps: ServerDeps = {
   config,

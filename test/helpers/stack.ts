@@ -106,7 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const temporal = new Client({ connection, namespace, interceptors: clientInterceptors() });
 
   const rateLimit = openRateLimiter(config, log);
-  const pipeline = openIngestPipeline(config, log, database, temporal);
+  const pipeline = openIngestPipeline(config, log, database, () => temporal);
   const evidence = openEvidence(config);
   const deps: ServerDeps = {
     config,

@@ -19,7 +19,8 @@ import type { archiveMessage } from '../../../workflows/archive-message';
 
 export interface RelayOptions {
   db: Db;
-  temporal: Client;
+  /** The client to start with; throws while there is none yet (a start that failed, retried). */
+  temporal: () => Client;
   taskQueue: string;
   log: Logger;
   fetchMaxAttempts: number;
@@ -175,7 +176,7 @@ export async function startArchiveWorkflow(
   item: RelayItem,
   { terminateRunning = false }: { terminateRunning?: boolean } = {},
 ): Promise<void> {
-  const { temporal } = opts;
+  const temporal = opts.temporal();
   // With tracing on, the run joins the trace of the request that acknowledged the receipt
   // (its traceparent is a column: a kick, a sweep after a crash or outage, or a reprocess alike).
   const t = tracing();
