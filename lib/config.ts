@@ -214,11 +214,12 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes, base64 (`openssl rand -base64 32`)')
     .optional(),
-  // Where the ack's receipt is signed: 'inline' (on the HTTP event loop) or 'thread' (a worker
-  // thread). Inline by default: on the quiet 2-core machine the thread cost 9 % more CPU per ack
-  // and 3.5 % of acks/s (the hand-over outweighs the 54 µs it moves); it pays only where the
-  // host has a core to spare for it. scripts/bench-evidence.ts measures both.
-  RECEIPT_SIGNER: z.enum(['thread', 'inline']).default('inline'),
+  // Where the ack's receipt is signed: 'thread' (a worker thread) or 'inline' (on the HTTP event
+  // loop). The thread by default since signing is libsodium's (~21 µs): on the quiet 2-core
+  // machine the ack path lost 0.3 % of acks/s to receipts on the thread against 6.7 % inline
+  // (scripts/bench-evidence.ts, docs/performance.md). Inline is for a host whose every core
+  // already runs a server process (SERVER_PROCESSES = cores), where a thread only competes.
+  RECEIPT_SIGNER: z.enum(['thread', 'inline']).default('thread'),
   LEDGER_AUDIT_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(3600),
   LEDGER_AUDIT_SAMPLE: z.coerce.number().int().min(0).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
