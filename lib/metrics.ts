@@ -14,11 +14,19 @@ collectDefaultMetrics({ register: registry, prefix: METRICS_PREFIX });
 // Latency buckets from 1 ms to 10 s: an ack is a few ms; a WORM put of a large body, seconds.
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const ingestRequests = new Counter({
+// Tallied in a plain map on the ack path and handed to prom-client at scrape: its inc() with
+// labels validates and hashes the label object on every call (~0.4 % of an ack's CPU, profiled).
+// Keys are (status, code) pairs from our own error table, so the map is small and bounded.
+const ingestTally = new Map<string, { status: string; code: string; count: number }>();
+new Counter({
   name: n('ingest_requests_total'),
   help: 'Ingest requests answered, by HTTP status and code (accepted/duplicate for 200, else the error code)',
   labelNames: ['status', 'code'] as const,
   registers: [registry],
+  collect() {
+    this.reset();
+    for (const { status, code, count } of ingestTally.values()) this.inc({ status, code }, count);
+  },
 });
 const ackSeconds = new Histogram({
   name: n('ingest_ack_duration_seconds'),
@@ -122,7 +130,10 @@ export function setMetricsEnabled(on: boolean): void {
 const recorders = {
   /** One call per ingest answer, from where the response is sent. */
   ingest(status: number, code: string, startedAtMs: number): void {
-    ingestRequests.inc({ status: String(status), code });
+    const key = `${status} ${code}`;
+    const tally = ingestTally.get(key);
+    if (tally) tally.count++;
+    else ingestTally.set(key, { status: String(status), code, count: 1 });
     ackSeconds.observe(
       { status_class: `${Math.floor(status / 100)}xx` },
       (performance.now() - startedAtMs) / 1000,

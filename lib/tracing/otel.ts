@@ -1,5 +1,6 @@
 // The OpenTelemetry side of lib/tracing, loaded only when tracing is on: OTLP/HTTP (JSON)
-// export in large batches (the SDK's BatchSpanProcessor and exporter), and the few spans a
+// export in large batches (the SDK's BatchSpanProcessor and exporter, on a thread of their own:
+// ./export-thread), and the few spans a
 // message gets, recorded as plain objects: a start and end time, ids, attributes set once.
 // No tracer, no context manager (so no AsyncLocalStorage hook per promise), nothing
 // auto-instrumented: every parent is explicit (a traceparent from the receipt or a Temporal
@@ -7,35 +8,21 @@
 // OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, OTEL_RESOURCE_ATTRIBUTES; OTEL_TRACES_SAMPLER(_ARG)
 // decide at the request span (rootSampler).
 import { randomBytes } from 'node:crypto';
-import {
-  type Attributes,
-  ROOT_CONTEXT,
-  type SpanContext,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-} from '@opentelemetry/api';
-import { millisToHrTime, parseTraceParent } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { envDetectorSync, Resource } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  SamplingDecision,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, type SpanContext, SpanKind } from '@opentelemetry/api';
+import { parseTraceParent } from '@opentelemetry/core';
+import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import type { Config } from '../config';
+import { type SpanRecord, startSpanExportThread } from './export-thread';
 import { TRACEPARENT_HEADER } from './header';
 import type { ActiveTracing, IngestSpan } from './index';
 import type { WorkflowSpan } from './workflow-interceptors';
 
 /** The route, not the URL: the path's token is the endpoint's address and must not be exported. */
 export const INGEST_ROUTE = '/webhooks/incoming/in/{token}';
-const SCOPE = { name: 'webhook-archive' };
 
 /**
  * Batch defaults for a span a message or more: the SDK's (512 per export, 2,048 queued, every
@@ -73,32 +60,20 @@ export function rootSampler(config: SamplerConfig): (traceId: string) => boolean
   }
 }
 
-/** Random ids from a pooled buffer: one randomBytes call per few hundred spans. */
-let pool = Buffer.alloc(0);
+/** Random ids cut from a pooled hex string: one randomBytes and one hex encoding per ~170 spans. */
+let pool = '';
 let poolAt = 0;
 function randomHex(bytes: number): string {
-  if (poolAt + bytes > pool.length) {
-    pool = randomBytes(4096);
+  const chars = bytes * 2;
+  if (poolAt + chars > pool.length) {
+    pool = randomBytes(4096).toString('hex');
     poolAt = 0;
   }
-  poolAt += bytes;
-  return pool.toString('hex', poolAt - bytes, poolAt);
+  poolAt += chars;
+  return pool.slice(poolAt - chars, poolAt);
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
-
-/** What a span is before export: plain data, turned into the SDK's ReadableSpan once, at its end. */
-interface SpanRecord {
-  name: string;
-  kind: SpanKind;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string | undefined;
-  startMs: number;
-  endMs: number;
-  error?: string | undefined;
-  attributes: Attributes;
-}
 
 /** The traceparent header of a header map (Temporal's), if any and well formed. */
 function traceparentIn(headers: Record<string, unknown>): SpanContext | undefined {
@@ -114,10 +89,13 @@ export function startTracing(opts: {
   serviceName: string;
   sampler: SamplerConfig;
 }): ActiveTracing {
-  const resource = new Resource({ 'service.name': opts.serviceName }).merge(envDetectorSync.detect());
-  const processor = new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.url }), batchDefaults());
+  const exporter = startSpanExportThread({
+    url: opts.url,
+    serviceName: opts.serviceName,
+    batch: batchDefaults(),
+  });
   const sampled = rootSampler(opts.sampler);
-  const record = (span: SpanRecord) => processor.onEnd(readableSpan(span, resource));
+  const record = (span: SpanRecord) => exporter.record(span);
   /** Workflow starts waiting for their header, by workflow id (set around each start). */
   const starting = new Map<string, string>();
 
@@ -226,33 +204,9 @@ export function startTracing(opts: {
         },
       },
     },
-    flush: () => processor.forceFlush(),
-    shutdown: () => processor.shutdown(),
+    flush: () => exporter.flush(),
+    shutdown: () => exporter.shutdown(),
   };
 }
 
 const UNSAMPLED: IngestSpan = { traceparent: undefined, end() {} };
-
-/** A finished span as the exporter reads it. */
-function readableSpan(s: SpanRecord, resource: Resource): ReadableSpan {
-  const context: SpanContext = { traceId: s.traceId, spanId: s.spanId, traceFlags: TraceFlags.SAMPLED };
-  return {
-    name: s.name,
-    kind: s.kind,
-    spanContext: () => context,
-    ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
-    startTime: millisToHrTime(s.startMs),
-    endTime: millisToHrTime(s.endMs),
-    duration: millisToHrTime(s.endMs - s.startMs),
-    status: s.error ? { code: SpanStatusCode.ERROR, message: s.error } : { code: SpanStatusCode.UNSET },
-    attributes: s.attributes,
-    links: [],
-    events: [],
-    ended: true,
-    resource,
-    instrumentationLibrary: SCOPE,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
-}

@@ -21,10 +21,20 @@ const ALWAYS = new Set([
 // Names that by convention carry credentials, whatever the tool.
 const SUSPECT = /signature|secret|token|passw|api[-_]?key|auth|hmac|session|credential/i;
 
+// The rule's verdict by header name, remembered: every request repeats the same dozen names,
+// and the regex ran on each of them on every ack (request log on). Producers choose names,
+// so the memo stops growing at MEMO_MAX and the rest are tested each time.
+const verdicts = new Map<string, boolean>();
+const MEMO_MAX = 1024;
+
 /** The one rule for which request headers are never kept: receipts' evidence and the request log. */
-export function isSecretHeader(name: string, alsoSecret: ReadonlySet<string> = new Set()): boolean {
+export function isSecretHeader(name: string, alsoSecret?: ReadonlySet<string>): boolean {
+  const known = verdicts.get(name);
+  if (known !== undefined) return known || (alsoSecret?.has(name.toLowerCase()) ?? false);
   const n = name.toLowerCase();
-  return ALWAYS.has(n) || alsoSecret.has(n) || SUSPECT.test(n);
+  const verdict = ALWAYS.has(n) || SUSPECT.test(n);
+  if (verdicts.size < MEMO_MAX) verdicts.set(name, verdict);
+  return verdict || (alsoSecret?.has(n) ?? false);
 }
 
 /** Header name → value (arrays kept), with secret-bearing values replaced by MASKED. */
