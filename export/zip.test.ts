@@ -86,6 +86,18 @@ describe('ZipWriter', () => {
     expect(readFileSync(path.join(dir, 'a.zip')).equals(readFileSync(path.join(dir, 'b.zip')))).toBe(true);
   });
 
+  it('addBytes gives the bytes add() streams for the same entries (deflated and stored)', async () => {
+    const streamed = path.join(dir, 'streamed.zip');
+    await writeZip(entries, streamed);
+    const fromMemory = path.join(dir, 'memory.zip');
+    const zip = new ZipWriter(fromMemory);
+    for (const e of entries) await zip.addBytes(e.name, readFileSync(e.file), { store: e.store });
+    await zip.finish();
+    expect(readFileSync(fromMemory).equals(readFileSync(streamed))).toBe(true);
+    const back = await readZip(fromMemory);
+    for (const [name, bytes] of files) expect(back.get(name)?.bytes.equals(bytes)).toBe(true);
+  });
+
   it('writes ZIP64 end records past 65,535 entries, and readers still see every one', async () => {
     const out = path.join(dir, 'many.zip');
     const zip = new ZipWriter(out);

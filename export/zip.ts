@@ -11,7 +11,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import { crc32, createDeflateRaw } from 'node:zlib';
+import { crc32, createDeflateRaw, deflateRawSync } from 'node:zlib';
 
 /** DOS timestamps hold 1980..2107; written from UTC fields (the same on every machine's time zone). */
 export const ZIP_MTIME = new Date('2000-01-01T00:00:00Z');
@@ -89,22 +89,7 @@ export class ZipWriter {
     source: Readable | AsyncIterable<Buffer>,
     opts: { store?: boolean } = {},
   ): Promise<void> {
-    const nameBytes = Buffer.from(name, 'utf8');
-    if (nameBytes.length > U16) throw new ZipEntryError(`${name}: name too long for a zip`);
-    const method = opts.store ? 0 : 8;
-    const headerOffset = this.#offset;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(FLAGS, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(this.#dos.time, 10);
-    local.writeUInt16LE(this.#dos.date, 12);
-    // crc and sizes follow in the data descriptor
-    local.writeUInt16LE(nameBytes.length, 26);
-    local.writeUInt16LE(this.#extra.length, 28);
-    await this.#emit(Buffer.concat([local, nameBytes, this.#extra]));
-
+    const entry = await this.#begin(name, opts);
     let crc = 0;
     let size = 0;
     let compressed = 0;
@@ -124,7 +109,46 @@ export class ZipWriter {
     };
     if (deflate) await pipeline(source, counted, deflate, sink);
     else await pipeline(source, counted, sink);
+    await this.#end(entry, crc, size, compressed);
+  }
 
+  /**
+   * One entry from bytes in memory: for the bundle's many small files, where a deflate stream
+   * per file (its set-up, its buffers, the pipeline's turns) cost more than the compression.
+   * Deflate is one call with the same settings, so the bytes equal add()'s for the same input.
+   */
+  async addBytes(name: string, data: Buffer, opts: { store?: boolean } = {}): Promise<void> {
+    const entry = await this.#begin(name, opts);
+    const body = opts.store ? data : deflateRawSync(data);
+    await this.#emit(body);
+    await this.#end(entry, crc32(data), data.length, body.length);
+  }
+
+  async #begin(name: string, opts: { store?: boolean }) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    if (nameBytes.length > U16) throw new ZipEntryError(`${name}: name too long for a zip`);
+    const method = opts.store ? 0 : 8;
+    const headerOffset = this.#offset;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(FLAGS, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(this.#dos.time, 10);
+    local.writeUInt16LE(this.#dos.date, 12);
+    // crc and sizes follow in the data descriptor
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(this.#extra.length, 28);
+    await this.#emit(Buffer.concat([local, nameBytes, this.#extra]));
+    return { nameBytes, method, headerOffset };
+  }
+
+  async #end(
+    { nameBytes, method, headerOffset }: { nameBytes: Buffer; method: number; headerOffset: number },
+    crc: number,
+    size: number,
+    compressed: number,
+  ): Promise<void> {
     const zip64 = size >= U32 || compressed >= U32;
     const descriptor = Buffer.alloc(zip64 ? 24 : 16);
     descriptor.writeUInt32LE(0x08074b50, 0);

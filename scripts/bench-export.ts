@@ -138,6 +138,7 @@ function exportInChild(a: ChildArgs): Promise<ChildResult> {
     process.execPath,
     [
       ...(process.env.BENCH_EXPORT_GC ? ['--expose-gc'] : []),
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       fileURLToPath(import.meta.url),
