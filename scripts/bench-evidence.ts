@@ -4,7 +4,8 @@
 //   2. a lean ack-like HTTP server (read, SHA-256, parse, one durable INSERT, JSON 200) without a
 //      receipt, signing inline, and signing on the thread, interleaved rounds;
 //   3. the REAL ack path (apps/server/main.ts, server-only, on PostgreSQL, HMAC 1 KB messages)
-//      with RECEIPT_SIGNER=inline and =thread, interleaved: acks/s and the server's CPU per ack
+//      without receipts, with RECEIPT_SIGNER=inline, =thread, and =thread signing with node:crypto
+//      instead of libsodium, interleaved: acks/s and the server's CPU per ack
 //      (event-loop thread and whole process, from /proc), against which the receipt's CPU is set;
 //   4. the workflow step: appendLeaf (one statement: head if absent + leaf if absent) vs a plain insert;
 //   5. proofs at --proof-leaves leaves: from all leaves (as before ledger_nodes) vs from stored subtrees.
@@ -309,8 +310,16 @@ if (!values['skip-ack']) {
   const ackConcurrency = Number(values['ack-concurrency']);
   // 'none': the same server process with no receipt at all (scripts/bench/unsigned-server.ts),
   // the baseline the issue's ≤ 5 % is measured against.
-  type AckMode = ReceiptSignerMode | 'none';
-  const modes: AckMode[] = ['none', 'inline', 'thread'];
+  // 'thread-openssl': the thread signing with node:crypto (ED25519_BACKEND), what the receipt
+  // costs without the libsodium addon.
+  type AckMode = ReceiptSignerMode | 'none' | 'thread-openssl';
+  const modes: AckMode[] = ['none', 'inline', 'thread', 'thread-openssl'];
+  const envOf: Record<AckMode, Record<string, string>> = {
+    none: {},
+    inline: { RECEIPT_SIGNER: 'inline' },
+    thread: { RECEIPT_SIGNER: 'thread' },
+    'thread-openssl': { RECEIPT_SIGNER: 'thread', ED25519_BACKEND: 'node:crypto' },
+  };
   const systems: Awaited<ReturnType<typeof startSystem>>[] = [];
   try {
     // One after the other: each gets its own scratch database, named by the time it starts.
@@ -319,7 +328,7 @@ if (!values['skip-ack']) {
         await startSystem({
           database: 'postgres',
           topology: 'server-only',
-          ...(m === 'none' ? { entry: 'scripts/bench/unsigned-server.ts' } : { env: { RECEIPT_SIGNER: m } }),
+          ...(m === 'none' ? { entry: 'scripts/bench/unsigned-server.ts' } : { env: envOf[m] }),
         }),
       );
     const endpoints: { url: string; secret: string }[][] = [];
@@ -328,6 +337,7 @@ if (!values['skip-ack']) {
       none: [],
       inline: [],
       thread: [],
+      'thread-openssl': [],
     };
     for (const [i, s] of systems.entries())
       await runLoad(s.origin, hmacRequests(`warm${i}`, 2000, endpoints[i]!), ackConcurrency);
@@ -353,10 +363,10 @@ if (!values['skip-ack']) {
     const med = (m: AckMode, k: 'rate' | 'loopUs' | 'totalUs') => median(runs[m].map((x) => x[k]));
     for (const m of modes)
       console.log(
-        `  ${m === 'none' ? 'no receipt      ' : `RECEIPT_SIGNER=${m.padEnd(6)}`} ${med(m, 'rate').toFixed(0)} acks/s   server CPU per ack: event loop ${med(m, 'loopUs').toFixed(0)} µs, whole process ${med(m, 'totalUs').toFixed(0)} µs`,
+        `  ${(m === 'none' ? 'no receipt' : m === 'thread-openssl' ? 'thread, node:crypto' : `RECEIPT_SIGNER=${m}`).padEnd(22)} ${med(m, 'rate').toFixed(0)} acks/s   server CPU per ack: event loop ${med(m, 'loopUs').toFixed(0)} µs, whole process ${med(m, 'totalUs').toFixed(0)} µs`,
       );
     console.log(
-      `  receipts' cost on acks/s (target ≤ 5 %): inline ${pct(med('inline', 'rate'), med('none', 'rate'))}, thread ${pct(med('thread', 'rate'), med('none', 'rate'))}; server CPU per ack: inline ${pct(med('inline', 'totalUs'), med('none', 'totalUs'))}, thread ${pct(med('thread', 'totalUs'), med('none', 'totalUs'))}`,
+      `  receipts' cost on acks/s (target ≤ 5 %): inline ${pct(med('inline', 'rate'), med('none', 'rate'))}, thread ${pct(med('thread', 'rate'), med('none', 'rate'))}, thread with node:crypto ${pct(med('thread-openssl', 'rate'), med('none', 'rate'))}; server CPU per ack: inline ${pct(med('inline', 'totalUs'), med('none', 'totalUs'))}, thread ${pct(med('thread', 'totalUs'), med('none', 'totalUs'))}, thread with node:crypto ${pct(med('thread-openssl', 'totalUs'), med('none', 'totalUs'))}`,
     );
     console.log(
       `  thread vs inline: ${pct(med('thread', 'rate'), med('inline', 'rate'))} acks/s, event-loop CPU per ack ${pct(med('thread', 'loopUs'), med('inline', 'loopUs'))}`,
