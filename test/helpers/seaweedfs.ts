@@ -3,18 +3,15 @@
 // Everything binds to 127.0.0.1 on free ports; S3 requests must be signed with the generated
 // admin credentials (an s3 config file in the data dir, not environment variables).
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { collectOutput, spawnTiedToParent, toolPath } from '../../lib/child-process';
 import { stopChild } from '../../lib/temporal/dev-server';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface SeaweedFsOptions {
   /** Holds volumes, filer metadata, the s3 config and weed's own mini.options. */
