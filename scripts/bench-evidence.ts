@@ -38,6 +38,7 @@ import { latestCheckpoint, loadLeafHashes } from '../ledger/tree';
 import { sha256Hex } from '../lib/crypto';
 import { LocalWormStore } from '../worm/local-store';
 import { runLoad } from './bench/load';
+import { median } from './bench/stats';
 import { hmacRequests, startSystem } from './bench/system';
 
 const { values } = parseArgs({
@@ -55,7 +56,6 @@ const { values } = parseArgs({
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const rounds = Number(values.rounds);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const pct = (b: number, a: number) => `${b >= a ? '+' : ''}${((b / a - 1) * 100).toFixed(1)}%`;
 
 // CPU time of a process's threads from /proc (Linux; clock ticks of 10 ms, USER_HZ = 100).

@@ -24,6 +24,7 @@ import { buildWorkflowBundle, defaultTracedBundlePath } from '../apps/worker/wor
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
 import { type LoadResult, runLoad } from './bench/load';
 import { type CpuProfile, OBSERVABILITY_CODE, profileShares } from './bench/profile';
+import { median } from './bench/stats';
 import { hmacRequests, type SystemOptions, startSystem } from './bench/system';
 import { buildApp } from './build-app';
 
@@ -182,22 +183,17 @@ for (const stack of stacks) {
       }
   }
   // The median of the rounds: one disturbed round (a PostgreSQL checkpoint, autovacuum) moves a mean.
-  const mean = (v: VariantName, k: 'perSecond' | 'p50' | 'p99' | 'cpuMs' | 'pgMs') => {
-    const xs = results
-      .get(v)!
-      .map((r) => r[k])
-      .sort((a, b) => a - b);
-    return xs[Math.floor(xs.length / 2)]!;
-  };
+  const mid = (v: VariantName, k: 'perSecond' | 'p50' | 'p99' | 'cpuMs' | 'pgMs') =>
+    median(results.get(v)!.map((r) => r[k]));
   summary.push(`${stack.name} (the OTLP sink received ${sink.requests - exportsBefore} export requests):`);
   for (const v of variants) {
-    const pct = (k: 'perSecond' | 'cpuMs' | 'pgMs') => ((mean(v, k) / mean('off', k) - 1) * 100).toFixed(1);
+    const pct = (k: 'perSecond' | 'cpuMs' | 'pgMs') => ((mid(v, k) / mid('off', k) - 1) * 100).toFixed(1);
     const cost =
       v === 'off'
         ? '(baseline)'
         : `throughput ${pct('perSecond')}%, CPU per ack ${pct('cpuMs')}%, PostgreSQL's ${pct('pgMs')}%`;
     summary.push(
-      `  ${LABEL[v].padEnd(32)} ${mean(v, 'perSecond').toFixed(0).padStart(6)} acks/s  p50 ${mean(v, 'p50').toFixed(1)} ms  p99 ${mean(v, 'p99').toFixed(1)} ms  CPU ${mean(v, 'cpuMs').toFixed(2)} ms/ack (PostgreSQL ${mean(v, 'pgMs').toFixed(2)})  ${cost}`,
+      `  ${LABEL[v].padEnd(32)} ${mid(v, 'perSecond').toFixed(0).padStart(6)} acks/s  p50 ${mid(v, 'p50').toFixed(1)} ms  p99 ${mid(v, 'p99').toFixed(1)} ms  CPU ${mid(v, 'cpuMs').toFixed(2)} ms/ack (PostgreSQL ${mid(v, 'pgMs').toFixed(2)})  ${cost}`,
     );
   }
 }

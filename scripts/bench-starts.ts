@@ -13,6 +13,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { startDevServer } from '../lib/temporal/dev-server';
 import { SA_ENDPOINT, SA_EXTERNAL_ID, SA_STATUS, SA_TENANT } from '../lib/temporal/search-attributes';
 import { freePort } from '../test/helpers/ports';
+import { median } from './bench/stats';
 
 const { values: args } = parseArgs({
   options: {
@@ -98,7 +99,6 @@ try {
   await dev.stop();
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `# ${starts} starts per round, concurrency ${concurrency}, ${args.rounds} alternating rounds (median), one dev server, no worker`,
 );

@@ -15,6 +15,7 @@ import { buildWorkflowBundle, defaultBundlePath } from '../apps/worker/worker';
 import { openDatabase } from '../db/client';
 import { startDevServer, stopChild } from '../lib/temporal/dev-server';
 import { freePort } from '../test/helpers/ports';
+import { median } from './bench/stats';
 import { buildApp } from './build-app';
 
 const { values: args } = parseArgs({
@@ -110,7 +111,6 @@ try {
       }
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log('\nmedians:');
   for (const role of ['server', 'worker'] as const) {
     const t = results[`${role} tsx`]!;

@@ -15,6 +15,7 @@ import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { INGEST_ROUTE, startTracing } from '../lib/tracing/otel';
 import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
+import { median } from './bench/stats';
 
 const { values: args } = parseArgs({
   options: { spans: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '3' } },
@@ -106,7 +107,6 @@ for (let r = 1; r <= rounds; r++)
   }
 await sink.close();
 console.log('');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [name, ms] of results)
   console.log(
     `${name.padEnd(36)} ${((median(ms) * 1000) / n).toFixed(2).padStart(7)} µs per request (median)`,

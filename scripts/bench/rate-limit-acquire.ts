@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { createRateLimiter, rateLimitKeys } from '../../apps/server/ingest/rate-limit';
 import { ACQUIRE } from '../../apps/server/ingest/rate-limit/redis-scripts';
 import type { AcquireResult, RateLimits } from '../../apps/server/ingest/rate-limit/types';
+import { median } from './stats';
 
 const OPEN: RateLimits = { ratePerSecond: 1e9, burst: 1e9 };
 const CONCURRENCY = 64;
@@ -73,7 +74,6 @@ async function rounds(cases: [string, Call][], n: number): Promise<Row[]> {
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, call] of cases) results.get(name)!.push(await measure(name, call, n));
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   return cases.map(([name]) => {
     const rs = results.get(name)!;
     return {
