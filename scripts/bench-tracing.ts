@@ -3,6 +3,8 @@
 // (started, attributes set once, ended, exported over OTLP/HTTP JSON to a local receiver that
 // discards) against, in the same run, the SDK's tracer doing the same (startSpan with the
 // attributes, setAttributes, end, the same batch processor and exporter) and against nothing.
+// lib/tracing's figure includes starting its export thread and waiting for that thread's last
+// export (the spans themselves are serialised there, off the loop that made them).
 // Each variant runs `--spans` spans, timed until the last export is answered; alternating rounds.
 //
 //   node --import tsx scripts/bench-tracing.ts [--spans 50000] [--rounds 3]

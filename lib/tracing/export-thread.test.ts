@@ -42,6 +42,17 @@ describe('span export thread', () => {
     await exporter.shutdown();
   });
 
+  it('flushes and stops without starting a thread when no span was recorded', async () => {
+    const exporter = startSpanExportThread({
+      url: `${receiver.url}/v1/traces`,
+      serviceName: 'idle',
+      batch: {},
+    });
+    await exporter.flush();
+    await exporter.shutdown();
+    expect(exporter.stats).toEqual({ handedOver: 0, threadsStarted: 0 });
+  });
+
   it('hands a few spans over on its timer, without a flush', async () => {
     const exporter = startSpanExportThread({
       url: `${receiver.url}/v1/traces`,

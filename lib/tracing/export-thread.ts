@@ -129,6 +129,9 @@ export function startSpanExportThread(opts: {
   const ask = (kind: 'flush' | 'shutdown') =>
     new Promise<void>((resolve) => {
       handOver();
+      // No thread: nothing was ever handed over (or it died with what it held). Starting one
+      // here would load the SDK only to flush or stop an empty queue.
+      if (!worker) return resolve();
       const id = nextFlush++;
       flushes.set(id, resolve);
       thread().postMessage({ [kind]: id });

@@ -1,7 +1,7 @@
 // The OpenTelemetry side of lib/tracing, loaded only when tracing is on: OTLP/HTTP (JSON)
 // export in large batches (the SDK's BatchSpanProcessor and exporter, on a thread of their own:
-// ./export-thread), and the few spans a
-// message gets, recorded as plain objects: a start and end time, ids, attributes set once.
+// ./export-thread), and the few spans a message gets, recorded as plain objects: a start and
+// end time, ids, attributes set once.
 // No tracer, no context manager (so no AsyncLocalStorage hook per promise), nothing
 // auto-instrumented: every parent is explicit (a traceparent from the receipt or a Temporal
 // header). The SDK's own OTEL_* variables apply: OTEL_BSP_* (defaults below when unset),
