@@ -212,14 +212,12 @@ async function profileShare(): Promise<string> {
   // BENCH_PROFILE_DIR keeps the profile (open it in Chrome DevTools or speedscope).
   const keep = process.env.BENCH_PROFILE_DIR;
   const dir = keep ?? mkdtempSync(path.join(tmpdir(), 'wa-obs-prof-'));
-  const saved = process.env.BENCH_NODE_ARGS;
-  process.env.BENCH_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}`;
   const system = await startSystem({
     database: 'postgres',
     topology: 'server-only',
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url },
+    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
-  process.env.BENCH_NODE_ARGS = saved ?? '';
   try {
     const endpoints = await system.createEndpoints(endpointCount);
     await runLoad(system.origin, hmacRequests('pwarm', 2000, endpoints), concurrency);

@@ -29,6 +29,8 @@ export interface SystemOptions {
   compiled?: boolean;
   /** A benchmark's own entry instead of the topology's (a TypeScript file under scripts/bench/). */
   entry?: string;
+  /** Node options for the system's process (e.g. --cpu-prof); default: BENCH_NODE_ARGS. */
+  nodeArgs?: string[];
 }
 
 /** CPU seconds consumed so far, per party (Linux /proc): ratios on a shared machine stay honest. */
@@ -97,7 +99,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       : ['--import', 'tsx', opts.topology === 'server-only' ? 'apps/server/main.ts' : 'apps/main.ts'];
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entry],
+    [...(opts.nodeArgs ?? process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...entry],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const stop = async () => {
