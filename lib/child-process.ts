@@ -1,5 +1,6 @@
-// Long-running helper servers (Temporal dev server, SeaweedFS) must not outlive the process
-// that started them, even when it is killed with SIGKILL and never runs its cleanup. Node has
+// Child processes: starting, stopping and supervising them. Long-running helper servers
+// (Temporal dev server, SeaweedFS) must not outlive the process that started them, even when it
+// is killed with SIGKILL and never runs its cleanup. Node has
 // no PR_SET_PDEATHSIG, so each runs under a small bash "lifeline": it holds a pipe from us on
 // its stdin, and when that pipe closes (we exited, however we exited) it stops the server.
 import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
@@ -56,4 +57,111 @@ export function collectOutput(child: ChildProcess, log?: (line: string) => void)
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   return () => output.join('');
+}
+
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export type SupervisedState = 'running' | 'restarting' | 'stopped';
+
+/** A child process kept alive by supervise(). */
+export interface Supervised {
+  /** The current child; replaced on every restart. */
+  process(): ChildProcess;
+  state(): SupervisedState;
+  /** How many times the child died unexpectedly and was started again. */
+  restarts(): number;
+  /** Last unexpected exit, for readiness reports. */
+  lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
+  stop(): Promise<void>;
+}
+
+export interface SupervisorOptions {
+  /** First restart delay; doubles on each failed attempt up to maxBackoffMs (default 250 ms → 30 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A child that stayed up this long resets the backoff (default 60 s). */
+  stableAfterMs?: number;
+  onEvent?: (event: { type: 'exited' | 'restarted' | 'restart_failed'; detail: string }) => void;
+}
+
+/**
+ * Runs the child `launch` starts (resolving once it is ready) and starts it again whenever it
+ * dies (crash, OOM kill, SIGKILL), with exponential backoff between failed attempts. `stop`
+ * (default stopChild) ends it for good.
+ */
+export async function supervise(
+  launch: () => Promise<ChildProcess>,
+  sup: SupervisorOptions = {},
+  stop: (child: ChildProcess) => Promise<void> = (c) => stopChild(c),
+): Promise<Supervised> {
+  const initial = sup.initialBackoffMs ?? 250;
+  const max = sup.maxBackoffMs ?? 30_000;
+  const stableAfter = sup.stableAfterMs ?? 60_000;
+  let child = await launch();
+  let state: SupervisedState = 'running';
+  let restarts = 0;
+  let lastExit: ReturnType<Supervised['lastExit']>;
+  let backoff = initial;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  // A function, not a comparison: stop() may flip the state across an await.
+  const stopped = () => state === 'stopped';
+
+  const watch = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopped()) return;
+      lastExit = { at: new Date(), code, signal };
+      state = 'restarting';
+      if (Date.now() - startedAt >= stableAfter) backoff = initial;
+      sup.onEvent?.({ type: 'exited', detail: `code=${code} signal=${signal}` });
+      schedule();
+    });
+  };
+  const schedule = () => {
+    const delay = backoff;
+    backoff = Math.min(backoff * 2, max);
+    timer = setTimeout(async () => {
+      if (stopped()) return;
+      try {
+        const next = await launch();
+        if (stopped()) {
+          await stop(next);
+          return;
+        }
+        child = next;
+        startedAt = Date.now();
+        state = 'running';
+        restarts++;
+        watch(child);
+        sup.onEvent?.({ type: 'restarted', detail: `restart #${restarts} after ${delay} ms` });
+      } catch (err) {
+        sup.onEvent?.({ type: 'restart_failed', detail: String(err) });
+        schedule();
+      }
+    }, delay);
+    timer.unref();
+  };
+  watch(child);
+
+  return {
+    process: () => child,
+    state: () => state,
+    restarts: () => restarts,
+    lastExit: () => lastExit,
+    async stop() {
+      state = 'stopped';
+      clearTimeout(timer);
+      await stop(child);
+    },
+  };
 }

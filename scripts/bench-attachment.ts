@@ -15,7 +15,8 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import { createTenantWithKey } from '../apps/server/bootstrap';
 import type { AppRouter } from '../apps/server/trpc/root';
 import { openDatabase } from '../db/client';
-import { startDevServer, stopChild } from '../lib/temporal/dev-server';
+import { stopChild } from '../lib/child-process';
+import { startDevServer } from '../lib/temporal/dev-server';
 import { freePort } from '../test/helpers/ports';
 
 const { values: args } = parseArgs({ options: { mb: { type: 'string', default: '500' } } });

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { stopChild } from '../lib/temporal/dev-server';
+import { stopChild } from '../lib/child-process';
 import { INGEST_ROUTE } from '../lib/tracing/otel';
 import { buildApp } from '../scripts/build-app';
 import { testDatabaseUrl } from './helpers/database';

@@ -18,7 +18,7 @@ import { runCli } from '../apps/cli/cli';
 import { exportJobs, messages } from '../db/schema';
 import { type ExportManifest, MESSAGES_JSONL, type MessageLine } from '../export/layout';
 import { verifyBundle } from '../export/verify';
-import { stopChild } from '../lib/temporal/dev-server';
+import { stopChild } from '../lib/child-process';
 import { testDatabaseUrl } from './helpers/database';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';

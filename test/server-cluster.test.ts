@@ -11,7 +11,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client';
 import { ingestReceipts } from '../db/schema';
-import { stopChild } from '../lib/temporal/dev-server';
+import { stopChild } from '../lib/child-process';
 import { testDatabaseUrl } from './helpers/database';
 import { freePort } from './helpers/ports';
 import { childPids, isAlive, killAndWait } from './helpers/processes';

@@ -4,7 +4,15 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { collectOutput, spawnTiedToParent, toolPath } from '../child-process';
+import {
+  collectOutput,
+  type Supervised,
+  type SupervisorOptions,
+  spawnTiedToParent,
+  stopChild,
+  supervise,
+  toolPath,
+} from '../child-process';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
 export interface DevServerOptions {
@@ -124,26 +132,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
-export type DevServerState = 'running' | 'restarting' | 'stopped';
-
-export interface SupervisedDevServer extends Omit<DevServer, 'process'> {
-  /** The current child (the lifeline shell around `temporal`); replaced on every restart. */
-  process(): ChildProcess;
-  state(): DevServerState;
-  /** How many times the child died unexpectedly and was started again. */
-  restarts(): number;
-  /** Last unexpected exit, for readiness reports. */
-  lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
-}
-
-export interface SupervisorOptions {
-  /** First restart delay; doubles on each failed attempt up to maxBackoffMs (default 250 ms → 30 s). */
-  initialBackoffMs?: number;
-  maxBackoffMs?: number;
-  /** A child that stayed up this long resets the backoff (default 60 s). */
-  stableAfterMs?: number;
-  onEvent?: (event: { type: 'exited' | 'restarted' | 'restart_failed'; detail: string }) => void;
-}
+export interface SupervisedDevServer extends Omit<DevServer, 'process'>, Supervised {}
 
 /**
  * The embedded dev server, kept alive: if the child dies (crash, OOM kill, SIGKILL) it is started
@@ -155,67 +144,10 @@ export async function superviseDevServer(
   sup: SupervisorOptions = {},
 ): Promise<SupervisedDevServer> {
   const bin = toolPath('temporal');
-  const initial = sup.initialBackoffMs ?? 250;
-  const max = sup.maxBackoffMs ?? 30_000;
-  const stableAfter = sup.stableAfterMs ?? 60_000;
-  let child = await launch(bin, opts);
-  let state: DevServerState = 'running';
-  let restarts = 0;
-  let lastExit: ReturnType<SupervisedDevServer['lastExit']>;
-  let backoff = initial;
-  let startedAt = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  // A function, not a comparison: stop() may flip the state across an await.
-  const stopped = () => state === 'stopped';
-
-  const watch = (c: ChildProcess) => {
-    c.once('exit', (code, signal) => {
-      if (stopped()) return;
-      lastExit = { at: new Date(), code, signal };
-      state = 'restarting';
-      if (Date.now() - startedAt >= stableAfter) backoff = initial;
-      sup.onEvent?.({ type: 'exited', detail: `code=${code} signal=${signal}` });
-      schedule();
-    });
-  };
-  const schedule = () => {
-    const delay = backoff;
-    backoff = Math.min(backoff * 2, max);
-    timer = setTimeout(async () => {
-      if (stopped()) return;
-      try {
-        const next = await launch(bin, opts);
-        if (stopped()) {
-          await stopChild(next);
-          return;
-        }
-        child = next;
-        startedAt = Date.now();
-        state = 'running';
-        restarts++;
-        watch(child);
-        sup.onEvent?.({ type: 'restarted', detail: `restart #${restarts} after ${delay} ms` });
-      } catch (err) {
-        sup.onEvent?.({ type: 'restart_failed', detail: String(err) });
-        schedule();
-      }
-    }, delay);
-    timer.unref();
-  };
-  watch(child);
-
   return {
     address: `127.0.0.1:${opts.port}`,
     uiUrl: opts.headless ? undefined : `http://127.0.0.1:${opts.uiPort}`,
-    process: () => child,
-    state: () => state,
-    restarts: () => restarts,
-    lastExit: () => lastExit,
-    async stop() {
-      state = 'stopped';
-      clearTimeout(timer);
-      await stopChild(child);
-    },
+    ...(await supervise(() => launch(bin, opts), sup)),
   };
 }
 
@@ -229,16 +161,4 @@ export function serverPid(lifeline: ChildProcess): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../apps/server/trpc/root';
+import { stopChild } from '../../lib/child-process';
 import { hmacSha256Hex } from '../../lib/crypto';
-import { stopChild } from '../../lib/temporal/dev-server';
 import { freePort } from '../../test/helpers/ports';
 import type { LoadRequest } from './load';
 

@@ -10,8 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { collectOutput, spawnTiedToParent, toolPath } from '../../lib/child-process';
-import { stopChild } from '../../lib/temporal/dev-server';
+import { collectOutput, spawnTiedToParent, stopChild, toolPath } from '../../lib/child-process';
 
 export interface SeaweedFsOptions {
   /** Holds volumes, filer metadata, the s3 config and weed's own mini.options. */
