@@ -154,6 +154,9 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(5 * 60 * 1000),
+  // messages.search: how long the exact total may take before the planner's estimate stands in;
+  // unset = SEARCH_COUNT_BUDGET_MS (apps/server/trpc/routers/messages/search.query.ts, 40 ms).
+  SEARCH_COUNT_BUDGET_MS: z.coerce.number().int().min(1).max(60_000).optional(),
   // Request bodies (apps/server/http/body-pace.ts): the longest stall, and after a grace the lowest
   // average rate (10 MB may take 5 s + 40 s). Past either: 408, connection closed.
   BODY_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),

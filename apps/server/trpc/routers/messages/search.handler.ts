@@ -11,7 +11,9 @@ export async function searchMessagesHandler({
   ctx: TenantContext;
   input: SearchMessagesInput;
 }) {
-  const result = await searchMessages(ctx.db, ctx.principal.tenantId, input);
+  const result = await searchMessages(ctx.db, ctx.principal.tenantId, input, {
+    countBudgetMs: ctx.config.SEARCH_COUNT_BUDGET_MS,
+  });
   await recordSearch(ctx, input, result.items);
   return result;
 }

@@ -40,7 +40,7 @@ export interface SearchResult {
 
 export interface SearchOptions {
   countCap?: number;
-  countBudgetMs?: number;
+  countBudgetMs?: number | undefined;
 }
 
 type Conn = Db | Tx;
