@@ -10,6 +10,12 @@
 // (test/fault-matrix.test.ts) hit it: SIGKILL of PostgreSQL took the worker down with it. The guard
 // rejects the connection's queries with CONNECTION_CLOSED (our retries handle that) instead, and
 // teardown disarms the timer and drops the bytes meant for the dead socket.
+//
+// postgres@3.4.9, second patch: a new connection's first ReadyForQuery starts fetchArrayTypes()
+// and drops its promise. If the connection dies during that query (the embedded PGlite process
+// killed, test/embedded.test.ts, or PostgreSQL killed as a connection opens) the rejection is
+// unhandled and Node ends the process with a bare `read ECONNRESET`. The connection's own error
+// path already rejects its queries (and reconnects); the patch only catches the dropped promise.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +34,10 @@ function patchPostgres() {
   for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
     const p = path.join(dir, file);
     let s = readFileSync(p, 'utf8');
-    if (s.includes(MARK)) continue;
+    const before = s;
+    // Each patch once: a checkout patched by an earlier version of this script gets the new ones.
     const replace = (from, to, times) => {
+      if (s.includes(to)) return;
       const n = s.split(from).length - 1;
       if (n !== times)
         throw new Error(
@@ -43,11 +51,16 @@ function patchPostgres() {
       1,
     );
     replace(
+      '        return fetchArrayTypes()\n',
+      '        return fetchArrayTypes().catch(() => {}) // the connection reports its own death\n',
+      1,
+    );
+    replace(
       '    clearImmediate(nextWriteTimer)\n',
       '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n',
       2,
     );
-    writeFileSync(p, s);
+    if (s !== before) writeFileSync(p, s);
   }
 }
 
