@@ -1,10 +1,13 @@
 // Embedded mode, one command: a Temporal dev server as a child process (unless
-// TEMPORAL_ADDRESS is set), PGlite (unless DATABASE_URL is set), the local WORM store, and the
-// HTTP server and worker in this process. Prints where everything is.
+// TEMPORAL_ADDRESS is set), PGlite in a child process of its own (unless DATABASE_URL is set;
+// PGLITE_PROCESS=false keeps it in this one), the local WORM store, and the HTTP server and
+// worker in this process. Both children are supervised (restarted if they die) and stop with it.
+// Prints where everything is.
 
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { type EmbeddedDatabase, socketDirFor, superviseEmbeddedDatabase } from '../db/embedded/database';
 import { ensureExportRetentionSchedule } from '../export/retention';
 import { startLedgerWorkflows } from '../ledger/start';
 import { loadConfig } from '../lib/config';
@@ -60,7 +63,22 @@ if (!temporalAddress) {
   temporalAddress = devServer.address;
 }
 
-const database = openConfiguredDatabase(config);
+let embeddedDb: EmbeddedDatabase | undefined;
+if (!config.DATABASE_URL && config.PGLITE_PROCESS) {
+  // Its own process, so the database gets a core of its own instead of sharing our event loop.
+  embeddedDb = await superviseEmbeddedDatabase(
+    { pgliteDir: path.join(config.DATA_DIR, 'pglite'), socketDir: socketDirFor(config.DATA_DIR) },
+    {
+      onEvent: ({ type, detail }) =>
+        (type === 'restarted' ? log.info : log.error).call(
+          log,
+          { component: 'embedded-database', detail },
+          `embedded database ${type}`,
+        ),
+    },
+  );
+}
+const database = openConfiguredDatabase(config, embeddedDb?.socketPath);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
 const workerConnection = await NativeConnection.connect({ address: temporalAddress });
@@ -115,7 +133,10 @@ process.stdout.write(
     `  Admin API:      ${base}/trpc   (tRPC, plain JSON)`,
     `  Health:         ${base}/healthz (liveness), ${base}/readyz (each component)`,
     `  Temporal Web:   ${temporalUi}`,
-    `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : ' (PGlite, local WORM store)'}`,
+    `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : embeddedDb ? ' (PGlite in its own process, local WORM store)' : ' (PGlite, local WORM store)'}`,
+    ...(embeddedDb
+      ? [`  Database:       ${embeddedDb.url}   (psql -h ${path.dirname(embeddedDb.socketPath)} -U postgres)`]
+      : []),
     `  Admin key:      ${boot.adminKeyFile}${boot.created ? ' (created now)' : ''}`,
     '',
     'Try it:',
@@ -136,6 +157,7 @@ onShutdown(log, async () => {
   await workerRun;
   await workerConnection.close();
   await database.close();
+  await embeddedDb?.stop(); // after our connections are closed: PGlite shuts down cleanly
   await devServer?.stop();
   await shutdownTracing(); // exports the spans still buffered
 });

@@ -29,9 +29,11 @@ import { ReceiptWriter } from './server/ingest/receipt-writer';
 import { Relay } from './server/relay/relay';
 import { RequestLogWriter } from './server/request-log/writer';
 
-export function openConfiguredDatabase(config: Config): Database {
+/** `socketPath`: the embedded PGlite process's socket (apps/main.ts), when it runs one. */
+export function openConfiguredDatabase(config: Config, socketPath?: string): Database {
   return openDatabase({
     url: config.DATABASE_URL,
+    socketPath,
     pgliteDir: path.join(config.DATA_DIR, 'pglite'),
     maxConnections: config.DATABASE_POOL_MAX,
   });

@@ -28,13 +28,15 @@ const migrationsFolder = path.join(repoRoot, 'db/migrations');
 export interface DatabaseOptions {
   /** postgres:// URL; unset means PGlite in `pgliteDir` (or in memory when that is unset too). */
   url?: string | undefined;
+  /** Instead of a URL: the Unix socket of the embedded PGlite process (db/embedded/). */
+  socketPath?: string | undefined;
   pgliteDir?: string | undefined;
   maxConnections?: number;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
-  if (opts.url) {
-    const sql = postgres(opts.url, {
+  if (opts.url || opts.socketPath) {
+    const settings = {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
       // Short connect timeout: an unreachable database must become a prompt 503, not a hang.
@@ -43,7 +45,16 @@ export function openDatabase(opts: DatabaseOptions): Database {
       // queue behind a reconnecting connection, so a long backoff holds them long after the
       // database is back (the fault matrix measured 20 s answers after a 3 s outage).
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-    });
+    };
+    const socket = opts.socketPath ? { path: opts.socketPath } : socketOf(opts.url!);
+    const sql = socket
+      ? postgres({
+          ...settings,
+          ...socket,
+          user: socket.user ?? 'postgres',
+          database: socket.database ?? 'postgres',
+        })
+      : postgres(opts.url!, settings);
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     return {
       db,
@@ -60,6 +71,22 @@ export function openDatabase(opts: DatabaseOptions): Database {
     kind: 'pglite',
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     close: () => client.close(),
+  };
+}
+
+/**
+ * libpq's spelling of a Unix socket, `postgres://user@/db?host=/socket/dir` (the directory holding
+ * `.s.PGSQL.<port>`), which postgres.js does not read (it would send `host` to the server as a
+ * setting). The embedded database's directory is such a socket directory (db/embedded/).
+ */
+function socketOf(url: string): { path: string; user?: string; database?: string } | undefined {
+  const u = new URL(url);
+  const dir = u.searchParams.get('host');
+  if (!dir?.startsWith('/')) return undefined;
+  return {
+    path: path.join(dir, `.s.PGSQL.${u.port || 5432}`),
+    ...(u.username ? { user: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { database: decodeURIComponent(u.pathname.slice(1)) } : {}),
   };
 }
 

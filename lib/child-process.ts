@@ -59,7 +59,12 @@ export function collectOutput(child: ChildProcess, log?: (line: string) => void)
   return () => output.join('');
 }
 
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+/** Asks the child to stop (`ask`, default SIGTERM) and waits; SIGKILL if it is still there after `graceMs`. */
+export function stopChild(
+  child: ChildProcess,
+  graceMs = 10_000,
+  ask: (child: ChildProcess) => void = (c) => c.kill('SIGTERM'),
+): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -67,7 +72,7 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    ask(child);
   });
 }
 

@@ -94,6 +94,9 @@ const envSchema = z.object({
     .max(1024 * 1024)
     .default(128 * 1024),
   TRUSTED_PROXIES: commaList.default([]),
+  // Embedded mode without DATABASE_URL: PGlite in a process of its own (a core of its own), served
+  // over a Unix socket (db/embedded/); false keeps it inside the main process, for comparison.
+  PGLITE_PROCESS: booleanFlag.default(true),
   // PostgreSQL connections per process (receipts are group-committed over a few of them).
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
   // Receipts written in one statement, at most (group commit).

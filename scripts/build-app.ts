@@ -45,7 +45,13 @@ export async function buildApp(outDir = APP_DIR): Promise<void> {
   rmSync(outDir, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { server: 'apps/server/main.ts', worker: 'apps/worker/main.ts', main: 'apps/main.ts' },
+    entryPoints: {
+      server: 'apps/server/main.ts',
+      worker: 'apps/worker/main.ts',
+      main: 'apps/main.ts',
+      // The embedded PGlite process main.js forks (db/embedded/database.ts finds it beside main.js).
+      database: 'db/embedded/process.ts',
+    },
     outdir: outDir,
     bundle: true,
     splitting: true,

@@ -79,3 +79,43 @@ describe('compiled server (dist/app)', () => {
     expect(JSON.stringify(receiver.spans)).not.toContain('no-such-token');
   });
 });
+
+describe('compiled embedded entry (dist/app/main.js)', () => {
+  it('forks its PGlite process from the bundle (database.js), is ready, and stops on SIGINT', async () => {
+    const runDir = inject('runDir');
+    const appDir = path.join(runDir, `app-embedded-${process.pid}`);
+    await buildApp(appDir);
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(runDir, 'compiled-embedded-'));
+    const child = spawn(process.execPath, [path.join(appDir, 'main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: inject('temporalAddress'), // the suite's: no second dev server to wait for
+        TEMPORAL_TASK_QUEUE: `compiled-embedded-${process.pid}`,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d));
+    child.stderr?.on('data', (d: Buffer) => (output += d));
+    try {
+      await expect
+        .poll(() => output.includes('Listening on') || child.exitCode !== null, { timeout: 60_000 })
+        .toBe(true);
+      expect(child.exitCode, output).toBeNull();
+      expect(output).toMatch(/Database:\s+postgres:\/\/postgres@localhost\/postgres\?host=/);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const report = (await ready.json()) as { components: Record<string, { ok: boolean }> };
+      expect(report.components.database?.ok, JSON.stringify(report)).toBe(true);
+
+      child.kill('SIGINT');
+      const [code] = await once(child, 'exit');
+      expect(code, output).toBe(0);
+    } finally {
+      if (child.exitCode === null) await stopChild(child, 10_000);
+    }
+  }, 120_000);
+});

@@ -1,57 +1,171 @@
-// The embedded all-in-one process (scripts/start's apps/main.ts): Temporal dev server as a child,
-// PGlite, the relay starting workflows eagerly on the worker's own connection. One message end
-// to end, then a clean Ctrl-C that takes the dev server with it.
+// The embedded all-in-one process (scripts/start's apps/main.ts): Temporal dev server and PGlite
+// (in a process of its own, served over a Unix socket) as supervised children, the relay
+// starting workflows eagerly on the worker's own connection. One message end to end and a clean
+// Ctrl-C that takes both children with it; the PGlite process killed mid-burst; the main process
+// killed, its PGlite process following it, and a restart archiving what it had acknowledged.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { openDatabase, rowsOf } from '../db/client';
 import { freePort } from './helpers/ports';
+import { childPids, isAlive, killAndWait } from './helpers/processes';
 import { adminClient } from './helpers/trpc-client';
 import { type Ack, postHmac, samplePayload } from './helpers/webhooks';
 
-let child: ChildProcess | undefined;
-afterAll(() => {
-  child?.kill('SIGKILL');
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) c.kill('SIGKILL');
 });
 
-describe('scripts/start (apps/main.ts)', () => {
-  it('acknowledges and archives a message, then stops cleanly on SIGINT', async () => {
-    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-'));
-    const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        TEMPORAL_PORT: String(temporalPort),
-        TEMPORAL_UI_PORT: String(uiPort),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    await expect.poll(() => stdout, { timeout: 90_000, interval: 250 }).toMatch(/Listening on/);
+interface Embedded {
+  child: ChildProcess;
+  origin: string;
+  /** The printed libpq-style URL of the running PGlite process. */
+  databaseUrl: string;
+  api: ReturnType<typeof adminClient>;
+  /** The PGlite process's pid (a direct child running db/embedded/process.ts). */
+  databasePid(): number | undefined;
+}
 
-    const base = `http://127.0.0.1:${port}`;
-    const api = adminClient(base, readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim());
-    const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'embedded', authMode: 'hmac' });
+async function startEmbedded(dataDir: string): Promise<Embedded> {
+  const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  started.push(child);
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  await expect.poll(() => stdout, { timeout: 90_000, interval: 250 }).toMatch(/Listening on/);
+  const databaseUrl = /Database:\s+(postgres:\/\/\S+)/.exec(stdout)?.[1];
+  expect(databaseUrl, stdout).toBeDefined();
+  const api = adminClient(
+    `http://127.0.0.1:${port}`,
+    readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim(),
+  );
+  const databasePid = () =>
+    childPids(child.pid!).find((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('db/embedded/process');
+      } catch {
+        return false;
+      }
+    });
+  return { child, origin: `http://127.0.0.1:${port}`, api, databasePid, databaseUrl: databaseUrl! };
+}
+
+/** Sends each payload until it is acknowledged, as a producer retries a 503; returns the acks. */
+async function sendAll(url: string, secret: string, ids: string[], concurrency = 16): Promise<Ack[]> {
+  const acks: Ack[] = [];
+  const queue = [...ids];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        for (let attempt = 0; ; attempt++) {
+          const res = await postHmac(url, secret, samplePayload({ external_id: id })).catch(() => undefined);
+          if (res?.status === 200) {
+            acks.push((await res.json()) as Ack);
+            break;
+          }
+          // Only the database's absence may refuse a message here, and only for a while.
+          if (res) expect([503]).toContain(res.status);
+          await res?.body?.cancel();
+          expect(attempt).toBeLessThan(300);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }),
+  );
+  return acks;
+}
+
+async function expectAllArchivedOnce(api: Embedded['api'], endpointId: string, acks: Ack[], n: number) {
+  expect(new Set(acks.map((a) => a.message_id)).size).toBe(n);
+  await expect
+    .poll(async () => (await api.messages.counts.query({ endpointId })).archived, {
+      timeout: 90_000,
+      interval: 500,
+    })
+    .toBe(n);
+  const counts = await api.messages.counts.query({ endpointId });
+  expect(counts.total).toBe(n); // one record per external_id, none doubled
+  expect(counts.backlog.messages).toBe(0);
+}
+
+describe('scripts/start (apps/main.ts)', () => {
+  it('acknowledges and archives a message, then stops cleanly on SIGINT, children included', async () => {
+    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-'));
+    const s = await startEmbedded(dataDir);
+    const dbPid = s.databasePid();
+    expect(dbPid).toBeDefined();
+
+    const { endpoint, secret } = await s.api.endpoints.create.mutate({ name: 'embedded', authMode: 'hmac' });
     const res = await postHmac(endpoint.url, secret, samplePayload());
     expect(res.status).toBe(200);
     const ack = (await res.json()) as Ack;
     expect(ack.status).toBe('accepted');
     await expect
-      .poll(async () => (await api.messages.get.query({ id: ack.message_id }).catch(() => null))?.status, {
+      .poll(async () => (await s.api.messages.get.query({ id: ack.message_id }).catch(() => null))?.status, {
         timeout: 30_000,
         interval: 200,
       })
       .toBe('archived');
 
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
-    child.kill('SIGINT');
+    // Another process reaches the running database through the printed URL (psql would too).
+    const other = openDatabase({ url: s.databaseUrl, maxConnections: 2 });
+    const [row] = rowsOf<{ status: string }>(
+      await other.db.execute(sql`SELECT status FROM messages WHERE id = ${ack.message_id}`),
+    );
+    expect(row?.status).toBe('archived');
+    await other.close();
+
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    s.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    child = undefined;
+    expect(isAlive(dbPid!)).toBe(false);
   }, 150_000);
+
+  it('the PGlite process killed mid-burst: restarted, and every acknowledged message archived once', async () => {
+    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-dbkill-'));
+    const s = await startEmbedded(dataDir);
+    const { endpoint, secret } = await s.api.endpoints.create.mutate({ name: 'burst', authMode: 'hmac' });
+    const before = s.databasePid()!;
+    const ids = Array.from({ length: 300 }, (_, i) => `dbkill-${i}`);
+    const sending = sendAll(endpoint.url, secret, ids);
+    await new Promise((r) => setTimeout(r, 300)); // mid-burst
+    await killAndWait(before);
+    const acks = await sending;
+    expect(acks).toHaveLength(300);
+    expect(s.databasePid()).not.toBe(before); // a new one serves
+    await expectAllArchivedOnce(s.api, endpoint.id, acks, 300);
+  }, 240_000);
+
+  it('the main process SIGKILLed: its PGlite process exits too, and a restart archives every ack', async () => {
+    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-mainkill-'));
+    const first = await startEmbedded(dataDir);
+    const { endpoint, secret } = await first.api.endpoints.create.mutate({ name: 'crash', authMode: 'hmac' });
+    const dbPid = first.databasePid()!;
+    const ids = Array.from({ length: 100 }, (_, i) => `mainkill-${i}`);
+    const acks = await sendAll(endpoint.url, secret, ids);
+    await killAndWait(first.child.pid!); // before most workflows could finish
+    await expect.poll(() => isAlive(dbPid), { timeout: 15_000, interval: 100 }).toBe(false);
+
+    const second = await startEmbedded(dataDir);
+    await expectAllArchivedOnce(second.api, endpoint.id, acks, 100);
+    // The same messages sent again are duplicates of what the first run acknowledged.
+    const url = new URL(new URL(endpoint.url).pathname, second.origin).toString(); // its new port
+    const again = await postHmac(url, secret, samplePayload({ external_id: 'mainkill-0' }));
+    expect(((await again.json()) as Ack).status).toBe('duplicate');
+  }, 240_000);
 });
