@@ -2,7 +2,8 @@
 // against the bare read+HMAC server of the same run, then paced at a fixed offered rate for the
 // latency percentiles. By default, on PostgreSQL, the ack path alone (the server process, its
 // Temporal elsewhere: topology server-only) with the endpoint cache on and off, then the whole
-// stack in one process; on the embedded default, the whole stack (PGlite).
+// stack in one process; on the embedded default, the whole stack (PGlite in its own process, as
+// scripts/start runs it, and in the main process for comparison).
 //
 //   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
 //        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10] [--only TEXT]
@@ -71,7 +72,15 @@ const allVariants: Variant[] =
         { name: 'whole stack, one process (archiving too)', system: { database, topology: 'all-in-one' } },
       ]
     : [
-        { name: 'whole stack, one process (PGlite)', system: { database, topology: 'all-in-one' } },
+        {
+          name: 'ack path alone (server process, PGlite process)',
+          system: { database, topology: 'server-only' },
+        },
+        { name: 'whole stack, PGlite in its own process', system: { database, topology: 'all-in-one' } },
+        {
+          name: 'whole stack, PGlite in the main process',
+          system: { database, topology: 'all-in-one', env: { PGLITE_PROCESS: 'false' } },
+        },
         {
           name: 'whole stack, endpoint cache off',
           system: { database, topology: 'all-in-one', env: { ENDPOINT_CACHE_MAX_ENTRIES: '0' } },

@@ -4,7 +4,8 @@
 //   machine's PostgreSQL;
 // - 'server-only': apps/server/main.ts alone on PostgreSQL, its Temporal unreachable, so the
 //   relay only queues what it would start: the ack path by itself, as a production server
-//   instance runs it with Temporal and the workers on other machines.
+//   instance runs it with Temporal and the workers on other machines. On PostgreSQL, or on the
+//   embedded database (the PGlite process scripts/start runs, through its socket URL).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../../apps/server/trpc/root';
+import { socketDirFor, superviseEmbeddedDatabase } from '../../db/embedded/database';
 import { stopChild } from '../../lib/child-process';
 import { hmacSha256Hex } from '../../lib/crypto';
 import { freePort } from '../../test/helpers/ports';
@@ -57,9 +59,16 @@ export interface System {
 }
 
 export async function startSystem(opts: SystemOptions): Promise<System> {
-  if (opts.topology === 'server-only' && opts.database !== 'postgres')
-    throw new Error('server-only needs --database postgres (PGlite belongs to one process)');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-'));
+  // server-only on the embedded database: the PGlite process as scripts/start runs it, reached
+  // through its socket URL, as the all-in-one process reaches it.
+  const pglite =
+    opts.topology === 'server-only' && opts.database === 'embedded'
+      ? await superviseEmbeddedDatabase({
+          pgliteDir: path.join(dataDir, 'pglite'),
+          socketDir: socketDirFor(dataDir),
+        })
+      : undefined;
   const [port, temporalPort, uiPort, deadPort] = await Promise.all([
     freePort(),
     freePort(),
@@ -76,6 +85,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     TEMPORAL_UI_PORT: String(uiPort),
     LOG_LEVEL: 'warn',
     ...(pgDb ? { DATABASE_URL: pgAdminUrl.replace(/\/[^/]*$/, `/${pgDb}`) } : {}),
+    ...(pglite ? { DATABASE_URL: pglite.url } : {}),
     ...opts.env,
   };
   let adminKey: string | undefined;
@@ -104,6 +114,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
   );
   const stop = async () => {
     await stopChild(child, 30_000);
+    await pglite?.stop();
     rmSync(dataDir, { recursive: true, force: true });
     if (pgDb) await adminSql(`DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
   };
@@ -117,7 +128,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
     return {
       origin,
       cpu: async () => ({
-        system: cpuSecondsOf(descendants(child.pid!)),
+        system: cpuSecondsOf([...descendants(child.pid!), ...(pglite ? [pglite.process().pid!] : [])]),
         postgres: pgDb ? cpuSecondsOf(await backendPids(pgDb)) : 0,
         load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       }),
