@@ -6,10 +6,11 @@
 
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type EmbeddedDatabase, socketDirFor, superviseEmbeddedDatabase } from '../db/embedded/database';
 import { ensureExportRetentionSchedule } from '../export/retention';
 import { startLedgerWorkflows } from '../ledger/start';
+import type { Supervised } from '../lib/child-process';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { clientInterceptors } from '../lib/temporal/client-interceptors';
@@ -29,6 +30,7 @@ import {
 import { bootstrapDefaultTenant } from './server/bootstrap';
 import { standardChecks, supervisedTemporalCheck } from './server/http/readiness';
 import { createHttpServer } from './server/http/server';
+import { superviseWorkerProcess } from './worker/process';
 import { createArchiveWorker } from './worker/worker';
 
 const config = loadConfig();
@@ -37,6 +39,12 @@ let ready = false;
 installTemporalRuntime(log, temporalMetricsAddress(config));
 // Before any Temporal client or worker exists: they pick up its interceptors when built.
 await installTracing(config, 'webhook-archive');
+
+/** Supervisor events of a child process, logged (restarts at info, deaths at error). */
+const events = (component: string) => ({
+  onEvent: ({ type, detail }: { type: string; detail: string }) =>
+    (type === 'restarted' ? log.info : log.error).call(log, { component, detail }, `${component} ${type}`),
+});
 
 let devServer: SupervisedDevServer | undefined;
 let temporalAddress = config.TEMPORAL_ADDRESS;
@@ -68,54 +76,62 @@ if (!config.DATABASE_URL && config.PGLITE_PROCESS) {
   // Its own process, so the database gets a core of its own instead of sharing our event loop.
   embeddedDb = await superviseEmbeddedDatabase(
     { pgliteDir: path.join(config.DATA_DIR, 'pglite'), socketDir: socketDirFor(config.DATA_DIR) },
-    {
-      onEvent: ({ type, detail }) =>
-        (type === 'restarted' ? log.info : log.error).call(
-          log,
-          { component: 'embedded-database', detail },
-          `embedded database ${type}`,
-        ),
-    },
+    events('embedded-database'),
   );
 }
 const database = openConfiguredDatabase(config, embeddedDb?.socketPath);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
-const workerConnection = await NativeConnection.connect({ address: temporalAddress });
-// The relay starts workflows on the worker's own connection, so the server can hand each new
-// run's first workflow task straight to this process's worker (eager start).
-const serverDeps = await openServerDeps(config, log, database, {
-  sharedWithWorker: new Client({
-    connection: workerConnection,
+// With the PGlite process, the worker runs in a process of its own too (WORKER_PROCESS): the
+// HTTP server's event loop then only acknowledges. Else it runs here, and the relay starts
+// workflows on the worker's own connection, so the server can hand each new run's first
+// workflow task straight to this process's worker (eager start).
+const workerOutside = embeddedDb !== undefined && config.WORKER_PROCESS;
+let inProcess: { worker: Worker; run: Promise<void>; connection: NativeConnection } | undefined;
+let workerProcess: Supervised | undefined;
+let serverDeps: Awaited<ReturnType<typeof openServerDeps>>;
+if (workerOutside) {
+  serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
+  workerProcess = await superviseWorkerProcess(
+    { databaseUrl: embeddedDb!.url, temporalAddress },
+    events('worker-process'),
+  );
+} else {
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  serverDeps = await openServerDeps(config, log, database, {
+    sharedWithWorker: new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      interceptors: clientInterceptors(),
+    }),
+  });
+  const worker = await createArchiveWorker({
+    connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    interceptors: clientInterceptors(),
-  }),
-});
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: {
+      db: serverDeps.deps.db,
+      worm: serverDeps.deps.worm,
+      log: log.child({ component: 'worker' }),
+      fetch: attachmentFetchSettings(config),
+      evidence: serverDeps.deps.evidence,
+      exportDir: config.EXPORT_DIR,
+    },
+    // Eager starts hand workflow tasks to this worker directly; they need free slots to land in.
+    maxConcurrentWorkflowTaskExecutions: 200,
+  });
+  inProcess = { worker, run: worker.run(), connection };
+  // evidence: each tenant's log integrator and auditor (idempotent by workflow id); the worker
+  // process does this itself.
+  const { temporal, db, evidence } = serverDeps.deps;
+  await startLedgerWorkflows(temporal, db, config.TEMPORAL_TASK_QUEUE, evidence);
+  await ensureExportRetentionSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.EXPORT_RETENTION_DAYS);
+}
 const { deps, readiness } = serverDeps;
 if (devServer) {
   const base = standardChecks(deps).find((c) => c.name === 'temporal')!;
   readiness.add(supervisedTemporalCheck(base, devServer));
 }
-
-const worker = await createArchiveWorker({
-  connection: workerConnection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  deps: {
-    db: deps.db,
-    worm: deps.worm,
-    log: log.child({ component: 'worker' }),
-    fetch: attachmentFetchSettings(config),
-    evidence: deps.evidence,
-    exportDir: config.EXPORT_DIR,
-  },
-  // Eager starts hand workflow tasks to this worker directly; they need free slots to land in.
-  maxConcurrentWorkflowTaskExecutions: 200,
-});
-const workerRun = worker.run();
-// evidence: each tenant's log integrator and auditor (idempotent by workflow id).
-await startLedgerWorkflows(deps.temporal, deps.db, config.TEMPORAL_TASK_QUEUE, deps.evidence);
-await ensureExportRetentionSchedule(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.EXPORT_RETENTION_DAYS);
 
 const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);
@@ -153,9 +169,12 @@ onShutdown(log, async () => {
   await closeServer(server, config.SHUTDOWN_GRACE_MS);
   await closeMetrics();
   await serverDeps.close(); // the relay stops starting before the worker goes
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await workerRun;
-  await workerConnection.close();
+  await workerProcess?.stop();
+  if (inProcess) {
+    if (inProcess.worker.getState() === 'RUNNING') inProcess.worker.shutdown();
+    await inProcess.run;
+    await inProcess.connection.close();
+  }
   await database.close();
   await embeddedDb?.stop(); // after our connections are closed: PGlite shuts down cleanly
   await devServer?.stop();

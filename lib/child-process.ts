@@ -3,7 +3,14 @@
 // is killed with SIGKILL and never runs its cleanup. Node has
 // no PR_SET_PDEATHSIG, so each runs under a small bash "lifeline": it holds a pipe from us on
 // its stdin, and when that pipe closes (we exited, however we exited) it stops the server.
-import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
+import {
+  type ChildProcess,
+  execFileSync,
+  type ForkOptions,
+  fork,
+  type SpawnOptions,
+  spawn,
+} from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from './repo-root';
 
@@ -169,4 +176,48 @@ export async function supervise(
       await stop(child);
     },
   };
+}
+
+/**
+ * One of our own entry points, to fork: its TypeScript source when running under tsx, else the
+ * compiled bundle's file of that name next to the entry that is running (scripts/build-app.ts).
+ */
+export function appEntry(source: string, bundled: string): string {
+  if (import.meta.url.endsWith('.ts')) return path.join(repoRoot, source);
+  return path.join(path.dirname(process.argv[1] ?? path.join(repoRoot, 'dist/app/main.js')), bundled);
+}
+
+/**
+ * Forks `entry` with an IPC channel and resolves once it sends 'ready'; rejects (and kills it)
+ * if it exits first or takes longer than `timeoutMs`. `what` names it in the error.
+ */
+export function forkReady(
+  entry: string,
+  what: string,
+  opts: Omit<ForkOptions, 'stdio'> & { timeoutMs?: number } = {},
+): Promise<ChildProcess> {
+  const { timeoutMs = 60_000, ...forkOpts } = opts;
+  const child = fork(entry, [], { ...forkOpts, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // IPC errors (the child killed mid-message) surface as its exit; unhandled they would throw.
+  child.on('error', () => {});
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.kill('SIGKILL');
+      reject(new Error(`${what} ${why}`));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(`exited before it was ready (code=${code} signal=${signal})`);
+    const onMessage = (m: unknown) => {
+      if (m !== 'ready') return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('message', onMessage);
+      resolve(child);
+    };
+    child.once('exit', onExit);
+    child.on('message', onMessage);
+  });
 }

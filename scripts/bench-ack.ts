@@ -2,8 +2,9 @@
 // against the bare read+HMAC server of the same run, then paced at a fixed offered rate for the
 // latency percentiles. By default, on PostgreSQL, the ack path alone (the server process, its
 // Temporal elsewhere: topology server-only) with the endpoint cache on and off, then the whole
-// stack in one process; on the embedded default, the whole stack (PGlite in its own process, as
-// scripts/start runs it, and in the main process for comparison).
+// stack in one process; on the embedded default, the ack path alone on the PGlite process, and the
+// whole stack as scripts/start runs it (PGlite and the worker in processes of their own), with the
+// worker in the main process, and with both in it.
 //
 //   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
 //        [--concurrency 64] [--endpoints 20] [--rate 1000] [--paced-seconds 10] [--only TEXT]
@@ -76,14 +77,17 @@ const allVariants: Variant[] =
           name: 'ack path alone (server process, PGlite process)',
           system: { database, topology: 'server-only' },
         },
-        { name: 'whole stack, PGlite in its own process', system: { database, topology: 'all-in-one' } },
         {
-          name: 'whole stack, PGlite in the main process',
-          system: { database, topology: 'all-in-one', env: { PGLITE_PROCESS: 'false' } },
+          name: 'whole stack, PGlite and worker in processes of their own',
+          system: { database, topology: 'all-in-one' },
         },
         {
-          name: 'whole stack, endpoint cache off',
-          system: { database, topology: 'all-in-one', env: { ENDPOINT_CACHE_MAX_ENTRIES: '0' } },
+          name: 'whole stack, worker in the main process',
+          system: { database, topology: 'all-in-one', env: { WORKER_PROCESS: 'false' } },
+        },
+        {
+          name: 'whole stack, PGlite and worker in the main process',
+          system: { database, topology: 'all-in-one', env: { PGLITE_PROCESS: 'false' } },
         },
       ];
 

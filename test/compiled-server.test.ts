@@ -4,7 +4,7 @@
 // receiver), so the lazily loaded OTel chunk is exercised too, and the shutdown flushes spans.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stopChild } from '../lib/child-process';
@@ -13,6 +13,7 @@ import { buildApp } from '../scripts/build-app';
 import { testDatabaseUrl } from './helpers/database';
 import { type OtlpReceiver, startOtlpReceiver } from './helpers/otlp-receiver';
 import { freePort } from './helpers/ports';
+import { childPids } from './helpers/processes';
 
 describe('compiled server (dist/app)', () => {
   const runDir = inject('runDir');
@@ -81,7 +82,7 @@ describe('compiled server (dist/app)', () => {
 });
 
 describe('compiled embedded entry (dist/app/main.js)', () => {
-  it('forks its PGlite process from the bundle (database.js), is ready, and stops on SIGINT', async () => {
+  it('forks its PGlite and worker processes from the bundle (database.js, worker.js), is ready, stops on SIGINT', async () => {
     const runDir = inject('runDir');
     const appDir = path.join(runDir, `app-embedded-${process.pid}`);
     await buildApp(appDir);
@@ -110,6 +111,9 @@ describe('compiled embedded entry (dist/app/main.js)', () => {
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       const report = (await ready.json()) as { components: Record<string, { ok: boolean }> };
       expect(report.components.database?.ok, JSON.stringify(report)).toBe(true);
+      const children = childPids(child.pid!).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+      expect(children.some((c) => c.includes(path.join(appDir, 'database.js')))).toBe(true);
+      expect(children.some((c) => c.includes(path.join(appDir, 'worker.js')))).toBe(true);
 
       child.kill('SIGINT');
       const [code] = await once(child, 'exit');

@@ -1,6 +1,5 @@
-// The embedded all-in-one process (scripts/start's apps/main.ts): Temporal dev server and PGlite
-// (in a process of its own, served over a Unix socket) as supervised children, the relay
-// starting workflows eagerly on the worker's own connection. One message end to end and a clean
+// The embedded all-in-one process (scripts/start's apps/main.ts): Temporal dev server, PGlite (in
+// a process of its own, served over a Unix socket) and the worker as supervised children. One message end to end and a clean
 // Ctrl-C that takes both children with it; the PGlite process killed mid-burst; the main process
 // killed, its PGlite process following it, and a restart archiving what it had acknowledged.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -22,14 +21,16 @@ afterEach(() => {
 interface Embedded {
   child: ChildProcess;
   origin: string;
-  /** The printed libpq-style URL of the running PGlite process. */
+  /** The printed libpq-style URL of the running PGlite process (unset with PGLITE_PROCESS=false). */
   databaseUrl: string;
   api: ReturnType<typeof adminClient>;
   /** The PGlite process's pid (a direct child running db/embedded/process.ts). */
   databasePid(): number | undefined;
+  /** The worker process's pid (a direct child running apps/worker/main.ts). */
+  workerPid(): number | undefined;
 }
 
-async function startEmbedded(dataDir: string): Promise<Embedded> {
+async function startEmbedded(dataDir: string, env: Record<string, string> = {}): Promise<Embedded> {
   const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
     env: {
@@ -39,6 +40,7 @@ async function startEmbedded(dataDir: string): Promise<Embedded> {
       TEMPORAL_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -49,20 +51,29 @@ async function startEmbedded(dataDir: string): Promise<Embedded> {
   });
   await expect.poll(() => stdout, { timeout: 90_000, interval: 250 }).toMatch(/Listening on/);
   const databaseUrl = /Database:\s+(postgres:\/\/\S+)/.exec(stdout)?.[1];
-  expect(databaseUrl, stdout).toBeDefined();
+  if (env.PGLITE_PROCESS !== 'false') expect(databaseUrl, stdout).toBeDefined();
   const api = adminClient(
     `http://127.0.0.1:${port}`,
     readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim(),
   );
-  const databasePid = () =>
+  const childRunning = (entry: string) => () =>
     childPids(child.pid!).find((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('db/embedded/process');
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(entry);
       } catch {
         return false;
       }
     });
-  return { child, origin: `http://127.0.0.1:${port}`, api, databasePid, databaseUrl: databaseUrl! };
+  const databasePid = childRunning('db/embedded/process');
+  const workerPid = childRunning('apps/worker/main');
+  return {
+    child,
+    origin: `http://127.0.0.1:${port}`,
+    api,
+    databasePid,
+    workerPid,
+    databaseUrl: databaseUrl!,
+  };
 }
 
 /** Sends each payload until it is acknowledged, as a producer retries a 503; returns the acks. */
@@ -130,10 +141,27 @@ describe('scripts/start (apps/main.ts)', () => {
     expect(row?.status).toBe('archived');
     await other.close();
 
+    // Its children: the dev server's lifeline, the PGlite process and the worker process.
+    const children = childPids(s.child.pid!);
+    expect(children.length).toBeGreaterThanOrEqual(3);
+    expect(s.workerPid()).toBeDefined();
     const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
     s.child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(isAlive(dbPid!)).toBe(false);
+    expect(children.filter(isAlive)).toEqual([]);
+  }, 150_000);
+
+  it('PGLITE_PROCESS=false: PGlite and the worker in the main process (eager starts), end to end', async () => {
+    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-inproc-'));
+    const s = await startEmbedded(dataDir, { PGLITE_PROCESS: 'false' });
+    expect(s.databasePid()).toBeUndefined();
+    expect(s.workerPid()).toBeUndefined();
+    const { endpoint, secret } = await s.api.endpoints.create.mutate({ name: 'inproc', authMode: 'hmac' });
+    const acks = await sendAll(endpoint.url, secret, ['inproc-1', 'inproc-2', 'inproc-3']);
+    await expectAllArchivedOnce(s.api, endpoint.id, acks, 3);
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    s.child.kill('SIGINT');
+    expect(await exited).toBe(0);
   }, 150_000);
 
   it('the PGlite process killed mid-burst: restarted, and every acknowledged message archived once', async () => {
@@ -151,15 +179,17 @@ describe('scripts/start (apps/main.ts)', () => {
     await expectAllArchivedOnce(s.api, endpoint.id, acks, 300);
   }, 240_000);
 
-  it('the main process SIGKILLed: its PGlite process exits too, and a restart archives every ack', async () => {
+  it('the main process SIGKILLed: its PGlite and worker processes exit too, and a restart archives every ack', async () => {
     const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-mainkill-'));
     const first = await startEmbedded(dataDir);
     const { endpoint, secret } = await first.api.endpoints.create.mutate({ name: 'crash', authMode: 'hmac' });
     const dbPid = first.databasePid()!;
+    const workerPid = first.workerPid()!;
     const ids = Array.from({ length: 100 }, (_, i) => `mainkill-${i}`);
     const acks = await sendAll(endpoint.url, secret, ids);
     await killAndWait(first.child.pid!); // before most workflows could finish
     await expect.poll(() => isAlive(dbPid), { timeout: 15_000, interval: 100 }).toBe(false);
+    await expect.poll(() => isAlive(workerPid), { timeout: 30_000, interval: 100 }).toBe(false);
 
     const second = await startEmbedded(dataDir);
     await expectAllArchivedOnce(second.api, endpoint.id, acks, 100);

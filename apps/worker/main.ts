@@ -1,5 +1,6 @@
 // The worker as its own process (production, scale-out): connects to TEMPORAL_ADDRESS and
-// DATABASE_URL. PGlite is single-process, so this entry needs a real PostgreSQL.
+// DATABASE_URL (PostgreSQL, or the embedded PGlite process's socket URL). apps/main.ts also forks
+// it (apps/worker/process.ts): then it says 'ready' over IPC and stops if that parent goes away.
 
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -58,6 +59,10 @@ onShutdown(log, async () => {
   await shutdownTracing(); // exports the spans still buffered
 });
 log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+if (process.send) {
+  process.send('ready');
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM')); // the parent died
+}
 await worker.run();
 await client.connection.close();
 await connection.close();

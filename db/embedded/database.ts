@@ -2,13 +2,19 @@
 // (process.ts), kept alive like the embedded Temporal dev server, and reached over a Unix socket
 // with postgres.js (openDatabase's socketPath). The child stops after the parent has closed its
 // connections, or by itself when the parent dies.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Supervised, type SupervisorOptions, stopChild, supervise } from '../../lib/child-process';
-import { repoRoot } from '../../lib/repo-root';
+import {
+  appEntry,
+  forkReady,
+  type Supervised,
+  type SupervisorOptions,
+  stopChild,
+  supervise,
+} from '../../lib/child-process';
 
 export interface EmbeddedDatabaseOptions {
   /** PGlite's data directory. */
@@ -39,44 +45,16 @@ export function socketDirFor(dataDir: string): string {
 
 const SOCKET_FILE = '.s.PGSQL.5432';
 
-/** The child's entry: the TypeScript source under tsx, the bundle's sibling when compiled. */
-function entry(): string {
-  if (import.meta.url.endsWith('.ts')) return path.join(repoRoot, 'db/embedded/process.ts');
-  // scripts/build-app.ts emits it as `database.js` next to the entry that is running (main.js).
-  return path.join(path.dirname(process.argv[1] ?? path.join(repoRoot, 'dist/app/main.js')), 'database.js');
-}
-
 function launch(opts: EmbeddedDatabaseOptions): Promise<ChildProcess> {
   mkdirSync(opts.pgliteDir, { recursive: true });
   mkdirSync(opts.socketDir, { recursive: true, mode: 0o700 }); // the socket has no password
-  const child = fork(entry(), [], {
+  return forkReady(appEntry('db/embedded/process.ts', 'database.js'), 'embedded database (PGlite process)', {
     env: {
       ...process.env,
       PGLITE_DIR: opts.pgliteDir,
       PGLITE_SOCKET: path.join(opts.socketDir, SOCKET_FILE),
     },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const timeoutMs = opts.readyTimeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.kill('SIGKILL');
-      reject(new Error(`embedded database (PGlite process) ${why}`));
-    };
-    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
-    const onExit = (code: number | null, signal: string | null) =>
-      fail(`exited before it was ready (code=${code} signal=${signal})`);
-    const onMessage = (m: unknown) => {
-      if (m !== 'ready') return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('message', onMessage);
-      resolve(child);
-    };
-    child.once('exit', onExit);
-    child.on('message', onMessage);
+    ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}),
   });
 }
 
