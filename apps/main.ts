@@ -28,7 +28,7 @@ import {
   temporalMetricsAddress,
 } from './runtime';
 import { bootstrapDefaultTenant } from './server/bootstrap';
-import { standardChecks, supervisedTemporalCheck } from './server/http/readiness';
+import { standardChecks, supervisedCheck, workerProcessCheck } from './server/http/readiness';
 import { createHttpServer } from './server/http/server';
 import { superviseWorkerProcess } from './worker/process';
 import { createArchiveWorker } from './worker/worker';
@@ -128,10 +128,10 @@ if (workerOutside) {
   await ensureExportRetentionSchedule(temporal, config.TEMPORAL_TASK_QUEUE, config.EXPORT_RETENTION_DAYS);
 }
 const { deps, readiness } = serverDeps;
-if (devServer) {
-  const base = standardChecks(deps).find((c) => c.name === 'temporal')!;
-  readiness.add(supervisedTemporalCheck(base, devServer));
-}
+const standard = (name: string) => standardChecks(deps).find((c) => c.name === name)!;
+if (devServer) readiness.add(supervisedCheck(standard('temporal'), devServer, 'embedded dev server'));
+if (embeddedDb) readiness.add(supervisedCheck(standard('database'), embeddedDb, 'embedded database process'));
+if (workerProcess) readiness.add(workerProcessCheck(workerProcess));
 
 const server = createHttpServer(deps, { isReady: () => ready, readiness });
 const port = await listen(server, config.HOST, config.PORT);

@@ -18,6 +18,11 @@ afterEach(() => {
   for (const c of started.splice(0)) c.kill('SIGKILL');
 });
 
+interface Readyz {
+  status: string;
+  components: Record<string, { ok: boolean; restarts?: number; last_exit?: { signal: string | null } }>;
+}
+
 interface Embedded {
   child: ChildProcess;
   origin: string;
@@ -177,6 +182,12 @@ describe('scripts/start (apps/main.ts)', () => {
     expect(acks).toHaveLength(300);
     expect(s.databasePid()).not.toBe(before); // a new one serves
     await expectAllArchivedOnce(s.api, endpoint.id, acks, 300);
+    // /readyz tells the restart and how the last one died.
+    const report = (await (await fetch(`${s.origin}/readyz`)).json()) as Readyz;
+    expect(report.status).toBe('ready');
+    expect(report.components.database).toMatchObject({ ok: true, embedded: true, restarts: 1 });
+    expect(report.components.database?.last_exit).toMatchObject({ signal: 'SIGKILL' });
+    expect(report.components.worker).toMatchObject({ ok: true, restarts: 0 });
   }, 240_000);
 
   it('the main process SIGKILLed: its PGlite and worker processes exit too, and a restart archives every ack', async () => {

@@ -11,7 +11,7 @@ import {
   type ReadinessReport,
   redisCheck,
   standardChecks,
-  supervisedTemporalCheck,
+  supervisedCheck,
 } from '../apps/server/http/readiness';
 import { createHttpServer } from '../apps/server/http/server';
 import { openDatabase } from '../db/client';
@@ -53,7 +53,7 @@ describe('supervised Temporal dev server', () => {
     const base = standardChecks(stack.deps).find((c) => c.name === 'temporal')!;
     http = await serve(
       stack.deps,
-      new Readiness(standardChecks(stack.deps)).add(supervisedTemporalCheck(base, dev)),
+      new Readiness(standardChecks(stack.deps)).add(supervisedCheck(base, dev, 'embedded dev server')),
     );
   });
   afterAll(async () => {

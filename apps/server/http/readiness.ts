@@ -127,35 +127,42 @@ export function redisCheck(redis: Redis): ComponentCheck {
   };
 }
 
+/** What readiness reads from a supervised child process (lib/child-process.ts's Supervised). */
+export interface SupervisedChild {
+  state(): string;
+  restarts(): number;
+  lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
+}
+
 /**
- * The embedded dev server's Temporal check: while its supervisor is restarting the child, say so
- * (and when it died) instead of only "connection refused"; when it runs, probe it as usual.
+ * A component run as a supervised child of the embedded process (the Temporal dev server, the
+ * PGlite process): while its supervisor is restarting it, say so (and when it died) instead of
+ * only "connection refused"; when it runs, probe it as usual. `label` names it in errors.
  */
-export function supervisedTemporalCheck(
-  base: ComponentCheck,
-  dev: {
-    state(): string;
-    restarts(): number;
-    lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
-  },
-): ComponentCheck {
+export function supervisedCheck(base: ComponentCheck, child: SupervisedChild, label: string): ComponentCheck {
   return {
     ...base,
     probe: async () => {
-      const last = dev.lastExit();
+      const last = child.lastExit();
       const details = {
         embedded: true,
-        restarts: dev.restarts(),
+        restarts: child.restarts(),
         ...(last ? { last_exit: { at: last.at.toISOString(), code: last.code, signal: last.signal } } : {}),
       };
-      if (dev.state() !== 'running') {
-        throw new Error(`embedded dev server ${dev.state()} (restarts so far: ${details.restarts})`);
+      if (child.state() !== 'running') {
+        throw new Error(`${label} ${child.state()} (restarts so far: ${details.restarts})`);
       }
       const result = await base.probe();
-      // The client retries calls while the server is away: a probe that straddled a crash and
-      // its restart "succeeds", yet there was an outage. Report it.
-      if (dev.lastExit() !== last) throw new Error('embedded dev server died during the probe');
+      // Clients retry while the child is away: a probe that straddled a crash and its restart
+      // "succeeds", yet there was an outage. Report it.
+      if (child.lastExit() !== last) throw new Error(`${label} died during the probe`);
       return { ...result, ...details };
     },
   };
+}
+
+/** The embedded worker process (optional: acks go on without it, archiving waits). */
+export function workerProcessCheck(worker: SupervisedChild): ComponentCheck {
+  const base: ComponentCheck = { name: 'worker', required: false, probe: async () => undefined };
+  return supervisedCheck(base, worker, 'embedded worker process');
 }
