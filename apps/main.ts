@@ -1,8 +1,9 @@
 // Embedded mode, one command: a Temporal dev server as a child process (unless
 // TEMPORAL_ADDRESS is set), PGlite in a child process of its own (unless DATABASE_URL is set;
-// PGLITE_PROCESS=false keeps it in this one), the local WORM store, and the HTTP server and
-// worker in this process. Both children are supervised (restarted if they die) and stop with it.
-// Prints where everything is.
+// PGLITE_PROCESS=false keeps it in this one), the worker in a child process too (with the PGlite
+// process, unless WORKER_PROCESS=false), the local WORM store, and the HTTP server and relay in
+// this process. The children are supervised (restarted if they die) and stop with it. Prints
+// where everything is.
 
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -79,7 +80,7 @@ if (!config.DATABASE_URL && config.PGLITE_PROCESS) {
     events('embedded-database'),
   );
 }
-const database = openConfiguredDatabase(config, embeddedDb?.socketPath);
+const database = openConfiguredDatabase(config, embeddedDb?.url);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
 // With the PGlite process, the worker runs in a process of its own too (WORKER_PROCESS): the
@@ -151,7 +152,7 @@ process.stdout.write(
     `  Temporal Web:   ${temporalUi}`,
     `  Data:           ${config.DATA_DIR}${config.DATABASE_URL ? ' (database: DATABASE_URL)' : embeddedDb ? ' (PGlite in its own process, local WORM store)' : ' (PGlite, local WORM store)'}`,
     ...(embeddedDb
-      ? [`  Database:       ${embeddedDb.url}   (psql -h ${path.dirname(embeddedDb.socketPath)} -U postgres)`]
+      ? [`  Database:       ${embeddedDb.url}   (psql -h ${embeddedDb.socketDir} -U postgres)`]
       : []),
     `  Admin key:      ${boot.adminKeyFile}${boot.created ? ' (created now)' : ''}`,
     '',

@@ -29,11 +29,10 @@ import { ReceiptWriter } from './server/ingest/receipt-writer';
 import { Relay } from './server/relay/relay';
 import { RequestLogWriter } from './server/request-log/writer';
 
-/** `socketPath`: the embedded PGlite process's socket (apps/main.ts), when it runs one. */
-export function openConfiguredDatabase(config: Config, socketPath?: string): Database {
+/** `url`: instead of DATABASE_URL, the embedded PGlite process's (apps/main.ts), when it runs one. */
+export function openConfiguredDatabase(config: Config, url = config.DATABASE_URL): Database {
   return openDatabase({
-    url: config.DATABASE_URL,
-    socketPath,
+    url,
     pgliteDir: path.join(config.DATA_DIR, 'pglite'),
     maxConnections: config.DATABASE_POOL_MAX,
   });

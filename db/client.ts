@@ -28,14 +28,12 @@ const migrationsFolder = path.join(repoRoot, 'db/migrations');
 export interface DatabaseOptions {
   /** postgres:// URL; unset means PGlite in `pgliteDir` (or in memory when that is unset too). */
   url?: string | undefined;
-  /** Instead of a URL: the Unix socket of the embedded PGlite process (db/embedded/). */
-  socketPath?: string | undefined;
   pgliteDir?: string | undefined;
   maxConnections?: number;
 }
 
 export function openDatabase(opts: DatabaseOptions): Database {
-  if (opts.url || opts.socketPath) {
+  if (opts.url) {
     const settings = {
       max: opts.maxConnections ?? 10,
       onnotice: () => {},
@@ -46,7 +44,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
       // database is back (the fault matrix measured 20 s answers after a 3 s outage).
       backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     };
-    const socket = opts.socketPath ? { path: opts.socketPath } : socketOf(opts.url!);
+    const socket = socketOf(opts.url);
     const sql = socket
       ? postgres({
           ...settings,
@@ -54,7 +52,7 @@ export function openDatabase(opts: DatabaseOptions): Database {
           user: socket.user ?? 'postgres',
           database: socket.database ?? 'postgres',
         })
-      : postgres(opts.url!, settings);
+      : postgres(opts.url, settings);
     const db = drizzlePostgres(sql, { schema }) as unknown as Db;
     return {
       db,

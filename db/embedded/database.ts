@@ -1,6 +1,6 @@
 // The embedded database as the all-in-one process sees it: PGlite in a child process of its own
 // (process.ts), kept alive like the embedded Temporal dev server, and reached over a Unix socket
-// with postgres.js (openDatabase's socketPath). The child stops after the parent has closed its
+// with postgres.js (its URL, libpq's socket spelling: db/client.ts). The child stops after the parent has closed its
 // connections, or by itself when the parent dies.
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,11 +21,11 @@ export interface EmbeddedDatabaseOptions {
   pgliteDir: string;
   /** The socket's directory (socketDirFor). */
   socketDir: string;
-  readyTimeoutMs?: number;
 }
 
 export interface EmbeddedDatabase extends Supervised {
-  socketPath: string;
+  /** The socket's directory (psql -h). */
+  socketDir: string;
   /** The database as a libpq-style URL (psql, DATABASE_URL for another process). */
   url: string;
 }
@@ -54,7 +54,6 @@ function launch(opts: EmbeddedDatabaseOptions): Promise<ChildProcess> {
       PGLITE_DIR: opts.pgliteDir,
       PGLITE_SOCKET: path.join(opts.socketDir, SOCKET_FILE),
     },
-    ...(opts.readyTimeoutMs ? { timeoutMs: opts.readyTimeoutMs } : {}),
   });
 }
 
@@ -68,7 +67,7 @@ export async function superviseEmbeddedDatabase(
   sup: SupervisorOptions = {},
 ): Promise<EmbeddedDatabase> {
   return {
-    socketPath: path.join(opts.socketDir, SOCKET_FILE),
+    socketDir: opts.socketDir,
     url: `postgres://postgres@localhost/postgres?host=${encodeURIComponent(opts.socketDir)}`,
     ...(await supervise(() => launch(opts), sup, stopDatabase)),
   };

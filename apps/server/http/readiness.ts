@@ -2,6 +2,7 @@
 // JSON; 503 while any required one is down. /healthz stays liveness ("this process answers").
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import type { Supervised } from '../../../lib/child-process';
 import type { ServerDeps } from '../deps';
 
 export interface ComponentCheck {
@@ -127,12 +128,8 @@ export function redisCheck(redis: Redis): ComponentCheck {
   };
 }
 
-/** What readiness reads from a supervised child process (lib/child-process.ts's Supervised). */
-export interface SupervisedChild {
-  state(): string;
-  restarts(): number;
-  lastExit(): { at: Date; code: number | null; signal: string | null } | undefined;
-}
+/** What readiness reads from a supervised child process. */
+export type SupervisedChild = Pick<Supervised, 'state' | 'restarts' | 'lastExit'>;
 
 /**
  * A component run as a supervised child of the embedded process (the Temporal dev server, the
