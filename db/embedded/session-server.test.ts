@@ -128,6 +128,20 @@ describe('PgliteSessionServer', () => {
     expect((await sql<{ n: number }[]>`SELECT ${1}::int AS n`)[0]!.n).toBe(1);
   });
 
+  it('a message with an impossible length closes that connection, and the server goes on', async () => {
+    for (const bad of [
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), // startup packet of length 0
+      Buffer.from([0x51, 0xff, 0xff, 0xff, 0xff]), // Query of length -1, after a valid startup
+    ]) {
+      const socket = bad[0] === 0 ? connect(socketPath) : await rawSession('SELECT 1');
+      await new Promise((r) => (socket.connecting ? socket.once('connect', r) : r(undefined)));
+      const closed = new Promise((r) => socket.once('close', r));
+      socket.write(bad);
+      await closed;
+    }
+    expect((await sql<{ n: number }[]>`SELECT ${5}::int AS n`)[0]!.n).toBe(5);
+  });
+
   it('a connection that vanishes mid-transaction releases the session and leaves nothing behind', async () => {
     const gone = await rawSession("BEGIN; INSERT INTO t VALUES (500, 'abandoned')");
     // It holds the session: another connection's query waits for it...

@@ -114,7 +114,12 @@ export class PgliteSessionServer {
     let complete = true;
     while (buf.length - offset >= 5) {
       const type = buf[offset]!;
-      const end = offset + 1 + buf.readInt32BE(offset + 1);
+      const length = buf.readInt32BE(offset + 1);
+      if (length < 4) {
+        this.refuse(conn); // a length counts itself: below 4 never advances
+        return;
+      }
+      const end = offset + 1 + length;
       if (end > buf.length) break;
       if (type === TERMINATE) {
         // postgres.js terminates only once idle: nothing before it is awaiting an answer.
@@ -140,6 +145,10 @@ export class PgliteSessionServer {
   private frameStartup(conn: Connection): boolean {
     while (conn.buffer.length >= 8) {
       const length = conn.buffer.readInt32BE(0);
+      if (length < 8) {
+        this.refuse(conn);
+        return false;
+      }
       if (conn.buffer.length < length) return false;
       const code = conn.buffer.readInt32BE(4);
       const packet = conn.buffer.subarray(0, length);
@@ -156,6 +165,12 @@ export class PgliteSessionServer {
       }
     }
     return false;
+  }
+
+  /** A malformed message: nothing after it can be framed, so the connection goes. */
+  private refuse(conn: Connection): void {
+    conn.socket?.destroy();
+    this.drop(conn);
   }
 
   private queue(conn: Connection, bytes: Buffer, complete: boolean): void {
