@@ -19,7 +19,7 @@ import { stopChild } from '../lib/child-process';
 import { hmacSha256Hex } from '../lib/crypto';
 import { freePort } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
-import { adminSql, body1k, pgAdminUrl } from './bench/system';
+import { adminSql, backendPids, body1k, cpuByRole, cpuSecondsOf, pgAdminUrl } from './bench/system';
 
 const { values: args } = parseArgs({
   options: {
@@ -179,6 +179,13 @@ try {
   const warmArchived = async () => (await api.messages.counts.query({})).archived;
   while ((await warmArchived()) < 200) await new Promise((r) => setTimeout(r, 200));
 
+  // Where the end-to-end run's CPU goes, per process role and per archived message.
+  const cpuNow = async () => ({
+    ...cpuByRole(system.pid!),
+    ...(pgDb ? { postgres: cpuSecondsOf(await backendPids(pgDb)) } : {}),
+    load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  });
+  const cpu0 = await cpuNow();
   const t0 = performance.now();
   const ours = await runLoad(
     origin,
@@ -197,9 +204,16 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const e2eSeconds = (performance.now() - t0) / 1000;
+  const cpu1 = await cpuNow();
+  const perMessage = (a: Record<string, number>, b: Record<string, number>, n: number) =>
+    Object.entries(b)
+      .map(([role, s]) => `${role} ${(((s - (a[role] ?? 0)) / n) * 1e6).toFixed(0)} µs`)
+      .join(', ');
+  const e2eCpu = perMessage(cpu0, cpu1, total);
+  const temporalCpu0 = cpuByRole(system.pid!).temporal ?? 0;
 
   // --- ceiling 3: no-op workflows of archiveMessage's shape, one worker, same dev server -----
-  const ceiling = await new Promise<{ perSecond: number }>((resolve, reject) => {
+  const ceiling = await new Promise<{ perSecond: number; cpuSeconds: number }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
@@ -235,8 +249,12 @@ try {
   console.log(
     `${'archive: end-to-end'.padEnd(28)} ${(archived / e2eSeconds).toFixed(0).padStart(7)} archived/s (${archived} archived in ${e2eSeconds.toFixed(1)} s, acks included)`,
   );
+  console.log(`${''.padEnd(28)} CPU per message: ${e2eCpu}`);
   console.log(
     `${'no-op workflow ceiling'.padEnd(28)} ${ceiling.perSecond.toFixed(0).padStart(7)} workflows/s (archiveMessage's shape, no-op activities, one worker)`,
+  );
+  console.log(
+    `${''.padEnd(28)} CPU per workflow: temporal ${((((cpuByRole(system.pid!).temporal ?? 0) - temporalCpu0) / total) * 1e6).toFixed(0)} µs, worker and client ${((ceiling.cpuSeconds / total) * 1e6).toFixed(0)} µs`,
   );
   console.log(`${'ratio ack/baseline'.padEnd(28)} ${(ours.perSecond / base.perSecond).toFixed(3)}`);
   console.log(`${'ratio ack/temporal starts'.padEnd(28)} ${(ours.perSecond / startsPerSecond).toFixed(3)}`);

@@ -39,6 +39,7 @@ const client = new Client({
 });
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let next = 0;
 await Promise.all(
   Array.from({ length: Number(args.concurrency) }, async () => {
@@ -61,7 +62,16 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ workflows: total, seconds, perSecond: total / seconds }));
+const cpu = process.cpuUsage(cpu0);
+// cpuSeconds: this process (worker and client) during the run, Rust core threads included.
+console.log(
+  JSON.stringify({
+    workflows: total,
+    seconds,
+    perSecond: total / seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  }),
+);
 worker.shutdown();
 await running;
 await client.connection.close();

@@ -219,7 +219,7 @@ async function waitReady(child: ChildProcess, url: string, timeoutMs: number): P
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** utime + stime of live processes, in seconds (a process gone meanwhile counts as 0). */
-function cpuSecondsOf(pids: number[]): number {
+export function cpuSecondsOf(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
     try {
@@ -233,7 +233,32 @@ function cpuSecondsOf(pids: number[]): number {
   return ticks / CLOCK_TICKS;
 }
 
-function descendants(pid: number): number[] {
+/**
+ * CPU seconds so far of a process tree, per role (the dev server, the worker and PGlite processes,
+ * the rest): where a run's CPU went, read once before and once after.
+ */
+export function cpuByRole(rootPid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pid of descendants(rootPid)) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {}
+    const role = /temporal/.test(cmd)
+      ? 'temporal'
+      : /worker/.test(cmd)
+        ? 'worker'
+        : /embedded|database\.js/.test(cmd)
+          ? 'pglite'
+          : pid === rootPid
+            ? 'main'
+            : 'other';
+    out[role] = (out[role] ?? 0) + cpuSecondsOf([pid]);
+  }
+  return out;
+}
+
+export function descendants(pid: number): number[] {
   const children = (p: number) => {
     try {
       return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
@@ -246,7 +271,7 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-async function backendPids(db: string): Promise<number[]> {
+export async function backendPids(db: string): Promise<number[]> {
   const { default: postgres } = await import('postgres');
   const sql = postgres(pgAdminUrl, { max: 1, onnotice: () => {} });
   try {

@@ -4,3 +4,6 @@ export async function prepare(id: string): Promise<string> {
 export async function seal(id: string): Promise<string> {
   return id;
 }
+export async function appendToLedger(id: string): Promise<string> {
+  return id;
+}

@@ -1,7 +1,8 @@
-// The e2e ceiling's stand-in for archiveMessage: the same shape (two local activities, one
-// search-attribute upsert at the end) with activities that do nothing.
+// The e2e ceiling's stand-in for archiveMessage: the same shape (its three local activities,
+// prepare, seal and appendToLedger, and one search-attribute upsert at the end) with activities
+// that do nothing. Keep it in step with workflows/archive-message.ts, or the ratio means nothing.
 import { proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import { SA_STATUS } from '../../../lib/temporal/search-attributes';
+import { SA_ATTACHMENTS, SA_STATUS } from '../../../lib/temporal/search-attributes';
 import type * as activities from './activities';
 
 const acts = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30 seconds' });
@@ -9,6 +10,10 @@ const acts = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30 
 export async function noopArchive(id: string): Promise<string> {
   await acts.prepare(id);
   await acts.seal(id);
-  upsertSearchAttributes([{ key: SA_STATUS, value: 'archived' }]);
+  await acts.appendToLedger(id);
+  upsertSearchAttributes([
+    { key: SA_STATUS, value: 'archived' },
+    { key: SA_ATTACHMENTS, value: 'none' },
+  ]);
   return id;
 }
