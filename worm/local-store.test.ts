@@ -184,6 +184,16 @@ describe('LocalWormStore', () => {
     expect(tempFiles(root)).toEqual([]);
   });
 
+  it('recreates its temp directory if it is removed while the store runs', async () => {
+    const { store, root } = setup();
+    await store.put(KEY, Buffer.from('first'), opts);
+    rmSync(join(root, '.tmp'), { recursive: true });
+    const other = KEY.replace('body.bin', 'other.bin');
+    await expect(store.put(other, Buffer.from('second'), opts)).resolves.toMatchObject({ created: true });
+    expect(await readAll(await store.get(other))).toEqual(Buffer.from('second'));
+    expect(tempFiles(root)).toEqual([]);
+  });
+
   it('rejects a body over maxBytes, destroying the stream and leaving nothing behind', async () => {
     const { store, root, objectPath } = setup();
     const body = Readable.from(Array.from({ length: 10 }, () => Buffer.alloc(1024)));

@@ -12,7 +12,6 @@ import {
   readdir,
   readFile,
   rename,
-  rm,
   stat,
   unlink,
 } from 'node:fs/promises';
@@ -67,9 +66,11 @@ export class LocalWormStore implements WormStore {
   ): Promise<WormPutResult> {
     const path = this.pathFor(key);
     validatePutOptions(opts);
-    const tmp = await this.newTempPath();
+    // Read-only from its creation (our descriptor may still write), so the sealed object is
+    // never writable.
+    const { tmp, fh } = await this.openTemp(0o444);
     try {
-      const { sha256, size } = await writeBodyToFile(tmp, body, opts.maxBytes);
+      const { sha256, size } = await writeBodyToFile(fh, body, opts.maxBytes);
       if (opts.expectedSha256 !== undefined && opts.expectedSha256.toLowerCase() !== sha256) {
         throw new WormIntegrityError(
           `WORM object ${key}: body hashes to ${sha256}, expected ${opts.expectedSha256.toLowerCase()}`,
@@ -84,13 +85,15 @@ export class LocalWormStore implements WormStore {
       };
       await ensureDir(dirname(path), key);
       if (await linkNoOverwrite(tmp, path)) {
-        await fsyncDir(dirname(path));
+        // No directory fsync between the two links: every way through writeSidecarAsCreator ends
+        // with one, before we answer. A crash before it leaves data without sidecar (unsealed,
+        // reads as absent; a retry seals it) or a sidecar without data (a retry links the data).
         await this.writeSidecarAsCreator(path, sidecar);
         return { key, sha256, size, created: true };
       }
       return await this.resolveExisting(key, path, sidecar);
     } finally {
-      await rm(tmp, { force: true });
+      await removeTemp(tmp);
     }
   }
 
@@ -166,9 +169,16 @@ export class LocalWormStore implements WormStore {
     return path;
   }
 
-  private async newTempPath(): Promise<string> {
-    await mkdir(this.tmpDir, { recursive: true });
-    return join(this.tmpDir, `${randomUUID()}.tmp`);
+  /** A new file in the temp directory, created once (again if it has been removed since). */
+  private async openTemp(mode: number): Promise<{ tmp: string; fh: FileHandle }> {
+    const tmp = join(this.tmpDir, `${randomUUID()}.tmp`);
+    try {
+      return { tmp, fh: await open(tmp, 'wx', mode) };
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err;
+      await mkdir(this.tmpDir, { recursive: true });
+      return { tmp, fh: await open(tmp, 'wx', mode) };
+    }
   }
 
   /** The key is already taken: identical bytes are an idempotent retry, anything else a conflict. */
@@ -207,7 +217,7 @@ export class LocalWormStore implements WormStore {
       if (created) await fsyncDir(dirname(path));
       return created;
     } finally {
-      await rm(tmp, { force: true });
+      await removeTemp(tmp);
     }
   }
 
@@ -217,13 +227,12 @@ export class LocalWormStore implements WormStore {
       await rename(tmp, sidecarPath(path));
       await fsyncDir(dirname(path));
     } finally {
-      await rm(tmp, { force: true });
+      await removeTemp(tmp);
     }
   }
 
   private async writeTempSidecar(meta: Sidecar): Promise<string> {
-    const tmp = await this.newTempPath();
-    const fh = await open(tmp, 'wx', 0o444);
+    const { tmp, fh } = await this.openTemp(0o444);
     try {
       await fh.writeFile(`${JSON.stringify(meta, null, 2)}\n`);
       await fh.sync();
@@ -239,15 +248,14 @@ export class LocalWormStore implements WormStore {
   }
 }
 
-/** Streams `body` into a new file at `path`, hashing and counting as it goes; fsyncs; read-only. */
+/** Streams `body` into a new file, hashing and counting as it goes; fsyncs; read-only; closes it. */
 async function writeBodyToFile(
-  path: string,
+  fh: FileHandle,
   body: Uint8Array | Readable,
   maxBytes: number | undefined,
 ): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
-  const fh = await open(path, 'wx', 0o600);
   try {
     for await (const chunk of chunksOf(body)) {
       size += chunk.byteLength;
@@ -258,8 +266,6 @@ async function writeBodyToFile(
       await writeAll(fh, chunk);
     }
     await fh.sync();
-    // Read-only before it is linked into place, so the sealed object is never writable.
-    await fh.chmod(0o444);
   } finally {
     await fh.close();
   }
@@ -314,6 +320,13 @@ async function ensureDir(dir: string, key: string): Promise<void> {
     await fsyncDir(dirname(d));
     if (d === firstCreated) break;
   }
+}
+
+/** A temp file is gone either way (unlink, not rm: no lstat first). */
+async function removeTemp(tmp: string): Promise<void> {
+  await unlink(tmp).catch((err: unknown) => {
+    if (errCode(err) !== 'ENOENT') throw err;
+  });
 }
 
 async function fsyncDir(dir: string): Promise<void> {
