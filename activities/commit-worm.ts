@@ -1,7 +1,8 @@
 // Seals a message in the WORM store: the raw bytes, the canonical record, every stored
 // attachment, and last a manifest that binds them by SHA-256. Deterministic, so a retry after a
 // crash writes identical bytes and the store treats it as already done.
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { type Db, preparedQuery } from '../db/client';
 import { attachments, endpoints, messageColumns, messages } from '../db/schema';
 import { attachmentFromStorable, fromStorable } from '../db/storable-text';
 import { canonicalJson } from '../lib/canonical-json';
@@ -9,6 +10,27 @@ import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/
 import { MANIFEST_VERSION, manifestBytes } from '../worm/manifest';
 import type { ActivityDeps } from './deps';
 import type { MessageContext } from './message-context';
+
+/** The seal's reads, once per message: built once, prepared (db/client.ts preparedQuery). */
+const sealQueries = (db: Db) =>
+  preparedQuery(db, 'seal', (d) => ({
+    message: d
+      .select(messageColumns())
+      .from(messages)
+      .where(eq(messages.id, sql.placeholder('id')))
+      .prepare('seal_message'),
+    endpointName: d
+      .select({ name: endpoints.name })
+      .from(endpoints)
+      .where(eq(endpoints.id, sql.placeholder('id')))
+      .prepare('seal_endpoint_name'),
+    attachments: d
+      .select()
+      .from(attachments)
+      .where(eq(attachments.messageId, sql.placeholder('messageId')))
+      .orderBy(asc(attachments.ordinal))
+      .prepare('seal_attachments'),
+  }));
 
 export async function commitWorm(
   { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
@@ -24,13 +46,10 @@ export async function commitWorm(
     expectedSha256: input.raw.sha256,
   });
 
-  const [row] = await db.select(messageColumns()).from(messages).where(eq(messages.id, input.messageId));
+  const [row] = await sealQueries(db).message.execute({ id: input.messageId });
   if (!row) throw new Error(`message ${input.messageId} not persisted yet`);
   const msg = fromStorable(row); // the record holds what the payload said, not its storage form
-  const [endpoint] = await db
-    .select({ name: endpoints.name })
-    .from(endpoints)
-    .where(eq(endpoints.id, input.endpointId));
+  const [endpoint] = await sealQueries(db).endpointName.execute({ id: input.endpointId });
   const record = canonicalJson({
     message_id: msg.id,
     external_id: msg.externalId,
@@ -45,13 +64,9 @@ export async function commitWorm(
     contentType: 'application/json',
   });
 
-  const atts = (
-    await db
-      .select()
-      .from(attachments)
-      .where(eq(attachments.messageId, input.messageId))
-      .orderBy(asc(attachments.ordinal))
-  ).map(attachmentFromStorable);
+  const atts = (await sealQueries(db).attachments.execute({ messageId: input.messageId })).map(
+    attachmentFromStorable,
+  );
 
   const manifest = manifestBytes({
     manifest_version: MANIFEST_VERSION,

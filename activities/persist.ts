@@ -1,10 +1,10 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
-import type { Db } from '../db/client';
+import { type Db, executePrepared, preparedQuery } from '../db/client';
 import { recordConflict } from '../db/conflicts';
 import { finishReceipt } from '../db/receipts';
-import { messages } from '../db/schema';
+import { BACKLOG_STATES, messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
 import type { Logger } from '../lib/logger';
 import { metrics } from '../lib/metrics';
@@ -37,17 +37,7 @@ export async function persistMessage(
     status: 'stored' as const,
     error: null,
   };
-  const inserted = await db
-    .insert(messages)
-    .values({ ...identity(input), ...content })
-    // The unique (endpoint, external_id) index is the permanent dedup guarantee. A row left
-    // 'failed' by an earlier run is the one case that is replaced: the producer sent again.
-    .onConflictDoUpdate({
-      target: [messages.endpointId, messages.externalId],
-      set: { ...content, receivedAt: new Date(input.receivedAt), updatedAt: new Date() },
-      setWhere: eq(messages.status, 'failed'),
-    })
-    .returning({ id: messages.id });
+  const inserted = await insertMessage(db, { ...identity(input), ...content });
   if (inserted.length > 0) return { duplicate: false };
 
   const [existing] = await db
@@ -98,17 +88,59 @@ export async function recordFailure(db: Db, input: MessageContext, failure: stri
   metrics.messageFailed();
 }
 
-/** The message and its receipt are archived together: the backlog shrinks exactly when it is done. */
+/**
+ * The message and its receipt are archived together: the backlog shrinks exactly when it is done.
+ * One statement (so one implicit transaction, without BEGIN and COMMIT round trips), prepared.
+ */
 export async function markArchived(db: Db, input: MessageContext, manifestKey: string): Promise<void> {
-  const now = new Date();
-  await db.transaction(async (tx) => {
-    await tx
-      .update(messages)
-      .set({ status: 'archived', manifestKey, archivedAt: now, updatedAt: now, error: null })
-      .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
-    await finishReceipt(tx, input.messageId, { state: 'archived' });
-  });
+  // As text: a prepared statement's parameter types come from the server, and postgres.js
+  // serializes a Date only for timestamptz.
+  const now = new Date().toISOString();
+  await executePrepared(
+    db,
+    sql`
+    WITH message AS (
+      UPDATE messages SET status = 'archived', manifest_key = ${manifestKey}, archived_at = ${now},
+        updated_at = ${now}, error = NULL
+      WHERE id = ${input.messageId} AND status <> 'archived'
+    )
+    UPDATE ingest_receipts SET state = 'archived', finished_at = ${now}, error = NULL
+    WHERE id = ${input.messageId} AND state IN ${[...BACKLOG_STATES]}`,
+  );
   metrics.messageArchived();
+}
+
+type MessageInsert = typeof messages.$inferInsert;
+const IDENTITY_KEYS = new Set(['id', 'tenantId', 'endpointId', 'externalId']);
+
+/**
+ * The message row, inserted once: a prepared statement built from the row's own (fixed) keys.
+ * The unique (endpoint, external_id) index is the permanent dedup guarantee. A row left 'failed'
+ * by an earlier run is the one case that is replaced (all but its identity): the producer sent
+ * again. Returns the row when it was inserted or replaced, nothing for a duplicate.
+ */
+function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string }[]> {
+  const keys = Object.keys(row) as (keyof MessageInsert)[];
+  const query = preparedQuery(db, `insert_message(${keys.join()})`, (d) =>
+    d
+      .insert(messages)
+      .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as MessageInsert)
+      .onConflictDoUpdate({
+        target: [messages.endpointId, messages.externalId],
+        set: {
+          ...Object.fromEntries(
+            keys
+              .filter((k) => !IDENTITY_KEYS.has(k))
+              .map((k) => [k, sql.raw(`excluded."${messages[k].name}"`)]),
+          ),
+          updatedAt: sql`now()`,
+        },
+        setWhere: eq(messages.status, 'failed'),
+      })
+      .returning({ id: messages.id })
+      .prepare('insert_message'),
+  );
+  return query.execute(row);
 }
 
 /** The columns that identify a message and never change once written. */

@@ -103,6 +103,23 @@ export function executePrepared(db: Db, query: SQL): Promise<unknown> {
   return client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true });
 }
 
+/**
+ * A drizzle query built once per database handle and run as a prepared statement (`.prepare()`
+ * with `sql.placeholder`s): the archive's per-message reads skip drizzle's query building and,
+ * on PostgreSQL, the server's parse and plan. Keyed by handle, so a transaction never runs a
+ * statement prepared for the pool.
+ */
+export function preparedQuery<T>(db: Db, name: string, build: (db: Db) => T): T {
+  let byName = preparedByDb.get(db);
+  if (!byName) {
+    byName = new Map();
+    preparedByDb.set(db, byName);
+  }
+  if (!byName.has(name)) byName.set(name, build(db));
+  return byName.get(name) as T;
+}
+const preparedByDb = new WeakMap<Db, Map<string, unknown>>();
+
 /** What drizzle's handle carries besides its typed API (public at run time, untyped on Db). */
 interface DrizzleInternals {
   $client: postgres.Sql | PGlite;

@@ -1,7 +1,7 @@
 // Queries on ingest receipts, the ack's store of record. The HTTP app inserts them, the relay
 // drives them into workflows, the activities read the exact bytes back and close them.
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { type Db, executePrepared, rowsOf, type Tx } from './client';
+import { type Db, executePrepared, preparedQuery, rowsOf, type Tx } from './client';
 import {
   BACKLOG_STATES,
   endpoints,
@@ -113,7 +113,14 @@ export async function replaceFailedReceipt(db: Db, row: NewIngestReceipt): Promi
 
 /** The whole receipt, exact bytes included (the activities' view). */
 export async function loadReceipt(db: Db, id: string): Promise<IngestReceipt | undefined> {
-  const [row] = await db.select().from(ingestReceipts).where(eq(ingestReceipts.id, id));
+  const query = preparedQuery(db, 'load_receipt', (d) =>
+    d
+      .select()
+      .from(ingestReceipts)
+      .where(eq(ingestReceipts.id, sql.placeholder('id')))
+      .prepare('load_receipt'),
+  );
+  const [row] = await query.execute({ id });
   return row;
 }
 

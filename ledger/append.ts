@@ -3,7 +3,7 @@
 //   sequenceLeaves: the tenant's integrator gives pending leaves dense indexes, in batches,
 //   under the head row's lock (one writer per tenant, whatever retries overlap).
 import { and, eq, sql } from 'drizzle-orm';
-import { type Db, rowsOf } from '../db/client';
+import { type Db, executePrepared, rowsOf } from '../db/client';
 import { ledgerHeads, ledgerLeaves } from '../db/schema';
 
 export interface AppendInput {
@@ -19,7 +19,9 @@ export async function appendLeaf(
   input: AppendInput,
 ): Promise<{ created: boolean; firstForTenant: boolean; leafIndex: number | null }> {
   // One round trip on the hot path: create the tenant's head if absent, insert the leaf if absent.
-  const result = await db.execute(sql`
+  const result = await executePrepared(
+    db,
+    sql`
     WITH head AS (
       INSERT INTO ledger_heads (tenant_id, size) VALUES (${input.tenantId}, 0)
       ON CONFLICT DO NOTHING RETURNING tenant_id
@@ -28,7 +30,8 @@ export async function appendLeaf(
       VALUES (${input.tenantId}, ${input.messageId}, ${input.manifestSha256}, ${input.manifestKey})
       ON CONFLICT (message_id) DO NOTHING RETURNING message_id
     )
-    SELECT (SELECT count(*) FROM head)::int AS first, (SELECT count(*) FROM leaf)::int AS created`);
+    SELECT (SELECT count(*) FROM head)::int AS first, (SELECT count(*) FROM leaf)::int AS created`,
+  );
   const row = rowsOf(result)[0] as { first: number; created: number };
   const head = row.first > 0 ? true : undefined;
   const inserted = row.created > 0 ? [input.messageId] : [];
