@@ -92,7 +92,10 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
       setStatus('duplicate');
       return { outcome: 'duplicate', messageId: input.messageId, conflict: prepared.conflict };
     }
-    const failed = await fetchUrlAttachments(input, prepared.urlOrdinals);
+    // Most messages have no URL attachments: no lanes, no promises (each one a stack capture in
+    // the SDK's sandbox). Commands are unchanged either way, so replay is unaffected.
+    const failed =
+      prepared.urlOrdinals.length > 0 ? await fetchUrlAttachments(input, prepared.urlOrdinals) : 0;
     const { manifestKey, manifestSha256 } = await step('seal', input);
     // The sealed manifest's hash becomes the message's leaf in its tenant's transparency log.
     await step('appendToLedger', input, { manifestKey, manifestSha256 });
