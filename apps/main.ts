@@ -1,7 +1,7 @@
 // Embedded mode, one command: a Temporal dev server as a child process (unless
 // TEMPORAL_ADDRESS is set), PGlite in a child process of its own (unless DATABASE_URL is set;
-// PGLITE_PROCESS=false keeps it in this one), the worker in a child process too (with the PGlite
-// process, unless WORKER_PROCESS=false), the local WORM store, and the HTTP server and relay in
+// PGLITE_PROCESS=false keeps it in this one), the worker in a child process too (on the PGlite
+// process or DATABASE_URL, unless WORKER_PROCESS=false), the local WORM store, and the HTTP server and relay in
 // this process. The children are supervised (restarted if they die) and stop with it. Prints
 // where everything is.
 
@@ -83,18 +83,19 @@ if (!config.DATABASE_URL && config.PGLITE_PROCESS) {
 const database = openConfiguredDatabase(config, embeddedDb?.url);
 await database.migrate();
 const boot = await bootstrapDefaultTenant(database.db, config.DATA_DIR, config.RETENTION_DAYS);
-// With the PGlite process, the worker runs in a process of its own too (WORKER_PROCESS): the
-// HTTP server's event loop then only acknowledges. Else it runs here, and the relay starts
+// On the PGlite process or on DATABASE_URL, the worker runs in a process of its own (WORKER_PROCESS):
+// the HTTP server's event loop then only acknowledges and relays. Else it runs here, and the relay starts
 // workflows on the worker's own connection, so the server can hand each new run's first
 // workflow task straight to this process's worker (eager start).
-const workerOutside = embeddedDb !== undefined && config.WORKER_PROCESS;
+const workerDatabaseUrl = embeddedDb?.url ?? config.DATABASE_URL;
+const workerOutside = workerDatabaseUrl !== undefined && config.WORKER_PROCESS;
 let inProcess: { worker: Worker; run: Promise<void>; connection: NativeConnection } | undefined;
 let workerProcess: Supervised | undefined;
 let serverDeps: Awaited<ReturnType<typeof openServerDeps>>;
 if (workerOutside) {
   serverDeps = await openServerDeps(config, log, database, { address: temporalAddress });
   workerProcess = await superviseWorkerProcess(
-    { databaseUrl: embeddedDb!.url, temporalAddress },
+    { databaseUrl: workerDatabaseUrl!, temporalAddress },
     events('worker-process'),
   );
 } else {

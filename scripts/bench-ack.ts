@@ -2,8 +2,9 @@
 // against the bare read+HMAC server of the same run, then paced at a fixed offered rate for the
 // latency percentiles. By default, on PostgreSQL, the ack path alone (the server process, its
 // Temporal elsewhere: topology server-only) with the endpoint cache on and off, then the whole
-// stack in one process; on the embedded default, the ack path alone on the PGlite process, and the
-// whole stack as scripts/start runs it (PGlite and the worker in processes of their own), with the
+// stack as scripts/start runs it (the worker in a process of its own) and in one process; on the
+// embedded default, the ack path alone on the PGlite process, and the whole stack as scripts/start
+// runs it (PGlite and the worker in processes of their own), with the
 // worker in the main process, and with both in it.
 //
 //   node --import tsx scripts/bench-ack.ts [--database postgres|embedded] [--messages 20000]
@@ -70,7 +71,14 @@ const allVariants: Variant[] =
           name: 'ack path alone, 2 processes (SERVER_PROCESSES=2)',
           system: { database, topology: 'server-only', env: { ...redis, SERVER_PROCESSES: '2' } },
         },
-        { name: 'whole stack, one process (archiving too)', system: { database, topology: 'all-in-one' } },
+        {
+          name: 'whole stack, worker in its own process (default)',
+          system: { database, topology: 'all-in-one' },
+        },
+        {
+          name: 'whole stack, one process (WORKER_PROCESS=false)',
+          system: { database, topology: 'all-in-one', env: { WORKER_PROCESS: 'false' } },
+        },
       ]
     : [
         {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { openDatabase, rowsOf } from '../db/client';
+import { testDatabaseUrl } from './helpers/database';
 import { freePort } from './helpers/ports';
 import { childPids, isAlive, killAndWait } from './helpers/processes';
 import { adminClient } from './helpers/trpc-client';
@@ -56,7 +57,7 @@ async function startEmbedded(dataDir: string, env: Record<string, string> = {}):
   });
   await expect.poll(() => stdout, { timeout: 90_000, interval: 250 }).toMatch(/Listening on/);
   const databaseUrl = /Database:\s+(postgres:\/\/\S+)/.exec(stdout)?.[1];
-  if (env.PGLITE_PROCESS !== 'false') expect(databaseUrl, stdout).toBeDefined();
+  if (env.PGLITE_PROCESS !== 'false' && !env.DATABASE_URL) expect(databaseUrl, stdout).toBeDefined();
   const api = adminClient(
     `http://127.0.0.1:${port}`,
     readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim(),
@@ -167,6 +168,23 @@ describe('scripts/start (apps/main.ts)', () => {
     const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
     s.child.kill('SIGINT');
     expect(await exited).toBe(0);
+  }, 150_000);
+
+  it('DATABASE_URL: the worker in a process of its own on PostgreSQL too, end to end', async () => {
+    const dataDir = mkdtempSync(path.join(inject('runDir'), 'embedded-pg-'));
+    const s = await startEmbedded(dataDir, { DATABASE_URL: await testDatabaseUrl() });
+    expect(s.databasePid()).toBeUndefined();
+    const workerPid = s.workerPid();
+    expect(workerPid).toBeDefined();
+    const { endpoint, secret } = await s.api.endpoints.create.mutate({ name: 'pg', authMode: 'hmac' });
+    const acks = await sendAll(endpoint.url, secret, ['pg-1', 'pg-2', 'pg-3']);
+    await expectAllArchivedOnce(s.api, endpoint.id, acks, 3);
+    const report = (await (await fetch(`${s.origin}/readyz`)).json()) as Readyz;
+    expect(report.components.worker).toMatchObject({ ok: true, restarts: 0 });
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
+    s.child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(isAlive(workerPid!)).toBe(false);
   }, 150_000);
 
   it('the PGlite process killed mid-burst: restarted, and every acknowledged message archived once', async () => {
