@@ -128,6 +128,26 @@ describe('PgliteSessionServer', () => {
     expect((await sql<{ n: number }[]>`SELECT ${1}::int AS n`)[0]!.n).toBe(1);
   });
 
+  it("closes a gone connection's prepared statements (the session outlives every connection)", async () => {
+    // Unnamed itself, or counting would prepare one more statement per pooled connection.
+    const prepared = async () =>
+      Number(
+        (
+          await sql.unsafe('SELECT count(*)::int AS n FROM pg_prepared_statements', [], { prepare: false })
+        )[0]!.n,
+      );
+    const before = await prepared();
+    const other = client(3);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        other.unsafe(`SELECT $1::int + ${i % 4} AS x`, [i], { prepare: true }),
+      ),
+    );
+    expect(await prepared()).toBeGreaterThan(before); // they live in the shared session
+    await other.end({ timeout: 1 });
+    await expect.poll(prepared, { timeout: 5000, interval: 20 }).toBe(before);
+  });
+
   it('a message with an impossible length closes that connection, and the server goes on', async () => {
     for (const bad of [
       Buffer.from([0, 0, 0, 0, 0, 0, 0, 0]), // startup packet of length 0

@@ -13,7 +13,8 @@
 // session: see run().
 // Session-level state (SET, LISTEN) would still be shared between connections: the application
 // uses only transaction-local settings (set_config(..., true)). Named prepared statements do not
-// collide: postgres.js names them with a random per-connection prefix.
+// collide: postgres.js names them with a random per-connection prefix; a gone connection's are
+// closed, since the session outlives every connection.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -30,6 +31,7 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4]);
 const READY_FOR_QUERY = 0x5a;
 const [PARSE, BIND, DESCRIBE, QUERY] = ['P', 'B', 'D', 'Q'].map((c) => c.charCodeAt(0));
+const CLOSE = 'C'.charCodeAt(0);
 /** Ends an abandoned exchange (Sync) and an abandoned transaction block (ROLLBACK). */
 const ABANDON = Buffer.concat([SYNC, simpleQuery('ROLLBACK')]);
 
@@ -46,6 +48,8 @@ class Connection {
   closed = false;
   /** Its last Parse of the unnamed statement (postgres.js binds it a round trip later). */
   unnamedParse: Buffer | undefined;
+  /** The named statements it prepared: they outlive it in the shared session unless closed. */
+  statements = new Set<string>();
   /** undefined: the server's own clean-up work, whose answer nobody reads. */
   constructor(readonly socket: Socket | undefined) {}
 }
@@ -187,7 +191,27 @@ export class PgliteSessionServer {
     conn.jobs = [];
     this.connections.delete(conn);
     // Mid-job, pump() sees it closed when the job returns.
-    if (this.owner === conn && this.current !== conn) this.release();
+    if (this.current !== conn) {
+      if (this.owner === conn) this.release();
+      this.forgetStatements(conn);
+    }
+  }
+
+  /**
+   * A gone connection's named statements are closed: the session is shared and long-lived, and
+   * postgres.js recycles its connections (max_lifetime), each with new statement names, so they
+   * would pile up in PGlite's memory for as long as the process runs.
+   */
+  private forgetStatements(conn: Connection): void {
+    if (conn.statements.size === 0) return;
+    const cleanup = new Connection(undefined);
+    cleanup.jobs.push({
+      bytes: Buffer.concat([...[...conn.statements].map(closeStatement), SYNC]),
+      complete: true,
+    });
+    conn.statements.clear();
+    this.turns.push(cleanup);
+    void this.pump();
   }
 
   /** The owner left mid-exchange or mid-transaction: undo what it left open, before anyone else runs. */
@@ -222,6 +246,7 @@ export class PgliteSessionServer {
         if (conn.closed || !conn.socket) {
           if (holds) this.release();
           else this.owner = undefined;
+          this.forgetStatements(conn);
           continue;
         }
         this.owner = holds ? conn : undefined;
@@ -255,6 +280,7 @@ export class PgliteSessionServer {
     if (reparse && startsWith(out, PARSE_COMPLETE)) out = out.subarray(PARSE_COMPLETE.length);
     if (detach && out.length >= 6 && out[out.length - 6] === READY_FOR_QUERY) out = out.subarray(0, -6);
     if (shape.unnamedParse) conn.unnamedParse = shape.unnamedParse;
+    for (const name of shape.namedParses) conn.statements.add(name);
     if (shape.unnamed === 'parsed' || reparse) this.unnamedBy = conn;
     else if (shape.unnamed === 'destroyed') this.unnamedBy = undefined;
     return { out, complete: job.complete || detach };
@@ -274,6 +300,8 @@ interface JobShape {
   unnamedParse: Buffer | undefined;
   /** What the job leaves the backend's unnamed statement as. */
   unnamed: 'parsed' | 'destroyed' | 'unchanged';
+  /** The named statements it prepares. */
+  namedParses: string[];
 }
 
 /** A message's first NUL-terminated string (Parse: the statement; Bind: the portal) ends where? */
@@ -288,6 +316,7 @@ function inspect(bytes: Buffer): JobShape {
     bindsUnnamedFirst: false,
     unnamedParse: undefined,
     unnamed: 'unchanged',
+    namedParses: [],
   };
   for (let offset = 0, first = true; offset + 5 <= bytes.length; first = false) {
     const type = bytes[offset]!;
@@ -296,6 +325,8 @@ function inspect(bytes: Buffer): JobShape {
     if (type === PARSE && bytes[offset + 5] === 0) {
       shape.unnamedParse = bytes.subarray(offset, end);
       shape.unnamed = 'parsed';
+    } else if (type === PARSE) {
+      shape.namedParses.push(bytes.toString('utf8', offset + 5, cstringEnd(bytes, offset + 5)));
     } else if (type === QUERY) {
       shape.unnamed = 'destroyed'; // a simple Query drops the unnamed statement
     } else if (type === BIND && first) {
@@ -305,6 +336,16 @@ function inspect(bytes: Buffer): JobShape {
     offset = end;
   }
   return shape;
+}
+
+/** Close (a prepared statement): 'C', length, 'S', the name. */
+function closeStatement(name: string): Buffer {
+  const body = Buffer.from(`S${name}\0`);
+  const msg = Buffer.alloc(5 + body.length);
+  msg[0] = CLOSE;
+  msg.writeInt32BE(4 + body.length, 1);
+  body.copy(msg, 5);
+  return msg;
 }
 
 function simpleQuery(text: string): Buffer {
