@@ -3,8 +3,8 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { type Db, executePrepared, preparedQuery } from '../db/client';
 import { recordConflict } from '../db/conflicts';
-import { finishReceipt } from '../db/receipts';
-import { BACKLOG_STATES, messages } from '../db/schema';
+import { finishReceipt, finishReceiptUpdate } from '../db/receipts';
+import { messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
 import type { Logger } from '../lib/logger';
 import { metrics } from '../lib/metrics';
@@ -93,20 +93,14 @@ export async function recordFailure(db: Db, input: MessageContext, failure: stri
  * One statement (so one implicit transaction, without BEGIN and COMMIT round trips), prepared.
  */
 export async function markArchived(db: Db, input: MessageContext, manifestKey: string): Promise<void> {
-  // As text: a prepared statement's parameter types come from the server, and postgres.js
-  // serializes a Date only for timestamptz.
-  const now = new Date().toISOString();
-  await executePrepared(
-    db,
-    sql`
-    WITH message AS (
-      UPDATE messages SET status = 'archived', manifest_key = ${manifestKey}, archived_at = ${now},
-        updated_at = ${now}, error = NULL
-      WHERE id = ${input.messageId} AND status <> 'archived'
-    )
-    UPDATE ingest_receipts SET state = 'archived', finished_at = ${now}, error = NULL
-    WHERE id = ${input.messageId} AND state IN ${[...BACKLOG_STATES]}`,
-  );
+  const now = new Date();
+  const message = db
+    .update(messages)
+    .set({ status: 'archived', manifestKey, archivedAt: now, updatedAt: now, error: null })
+    .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
+  const receipt = finishReceiptUpdate(db, input.messageId, { state: 'archived' }, now);
+  // getSQL(): a builder interpolated as such is parenthesised like a subquery.
+  await executePrepared(db, sql`WITH message AS (${message.getSQL()}) ${receipt.getSQL()}`);
   metrics.messageArchived();
 }
 

@@ -174,17 +174,20 @@ export async function claimDueReceipts(db: Db, limit: number, maxBackoffMs: numb
     .returning(relayColumns);
 }
 
+type ReceiptOutcome = { state: 'archived' } | { state: 'failed'; error: string };
+
 /** Closes a receipt: the workflow archived it, or failed it for good. */
-export async function finishReceipt(
-  db: Db | Tx,
-  id: string,
-  outcome: { state: 'archived' } | { state: 'failed'; error: string },
-): Promise<void> {
-  await db
+export async function finishReceipt(db: Db | Tx, id: string, outcome: ReceiptOutcome): Promise<void> {
+  await finishReceiptUpdate(db, id, outcome, new Date());
+}
+
+/** The UPDATE that closes a receipt still owed work, to run alone or inside a larger statement. */
+export function finishReceiptUpdate(db: Db | Tx, id: string, outcome: ReceiptOutcome, at: Date) {
+  return db
     .update(ingestReceipts)
     .set({
       state: outcome.state,
-      finishedAt: new Date(),
+      finishedAt: at,
       error: outcome.state === 'failed' ? outcome.error : null,
     })
     .where(and(eq(ingestReceipts.id, id), inArray(ingestReceipts.state, [...BACKLOG_STATES])));
