@@ -31,7 +31,6 @@ const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
 const PARSE_COMPLETE = Buffer.from([0x31, 0, 0, 0, 4]);
 const READY_FOR_QUERY = 0x5a;
 const [PARSE, BIND, DESCRIBE, QUERY] = ['P', 'B', 'D', 'Q'].map((c) => c.charCodeAt(0));
-const CLOSE = 'C'.charCodeAt(0);
 /** Ends an abandoned exchange (Sync) and an abandoned transaction block (ROLLBACK). */
 const ABANDON = Buffer.concat([SYNC, simpleQuery('ROLLBACK')]);
 
@@ -340,19 +339,19 @@ function inspect(bytes: Buffer): JobShape {
 
 /** Close (a prepared statement): 'C', length, 'S', the name. */
 function closeStatement(name: string): Buffer {
-  const body = Buffer.from(`S${name}\0`);
-  const msg = Buffer.alloc(5 + body.length);
-  msg[0] = CLOSE;
-  msg.writeInt32BE(4 + body.length, 1);
-  body.copy(msg, 5);
-  return msg;
+  return frontendMessage('C', `S${name}\0`);
 }
 
 function simpleQuery(text: string): Buffer {
-  const body = Buffer.from(`${text}\0`);
-  const msg = Buffer.alloc(5 + body.length);
-  msg.write('Q', 0);
-  msg.writeInt32BE(4 + body.length, 1);
-  body.copy(msg, 5);
+  return frontendMessage('Q', `${text}\0`);
+}
+
+/** A typed frontend message: its type byte, its length (which counts itself), its body. */
+function frontendMessage(type: string, body: string): Buffer {
+  const bytes = Buffer.from(body);
+  const msg = Buffer.alloc(5 + bytes.length);
+  msg.write(type, 0);
+  msg.writeInt32BE(4 + bytes.length, 1);
+  bytes.copy(msg, 5);
   return msg;
 }
