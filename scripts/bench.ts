@@ -17,7 +17,7 @@ import { createTRPCClient, httpLink } from '@trpc/client';
 import type { AppRouter } from '../apps/server/trpc/root';
 import { stopChild } from '../lib/child-process';
 import { hmacSha256Hex } from '../lib/crypto';
-import { freePort } from '../test/helpers/ports';
+import { freePort, startEnv } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
 import { adminSql, backendPids, body1k, cpuByRole, cpuSecondsOf, pgAdminUrl } from './bench/system';
 
@@ -59,12 +59,9 @@ function report(name: string, r: LoadResult) {
 
 // --- the system under test: the embedded stack in a child process --------------------------
 const dataDir = mkdtempSync(path.join(tmpdir(), 'wa-bench-'));
-const [port, temporalPort, uiPort, basePort] = await Promise.all([
-  freePort(),
-  freePort(),
-  freePort(),
-  freePort(),
-]);
+const start = await startEnv(dataDir);
+const { port, temporalPort } = start;
+const basePort = await freePort();
 const pgDb = args.database === 'postgres' ? `wa_bench_${Date.now()}` : undefined;
 if (pgDb) await adminSql(`CREATE DATABASE ${pgDb}`);
 console.log(
@@ -78,11 +75,7 @@ const system = spawn(
     cwd: root,
     env: {
       ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      LOG_LEVEL: 'warn',
+      ...start.env,
       ...(pgDb ? { DATABASE_URL: pgAdminUrl.replace(/\/[^/]*$/, `/${pgDb}`) } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],

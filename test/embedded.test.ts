@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { openDatabase, rowsOf } from '../db/client';
 import { testDatabaseUrl } from './helpers/database';
-import { freePort } from './helpers/ports';
+import { startEnv } from './helpers/ports';
 import { childPids, isAlive, killAndWait } from './helpers/processes';
 import { adminClient } from './helpers/trpc-client';
 import { type Ack, postHmac, samplePayload } from './helpers/webhooks';
@@ -37,17 +37,10 @@ interface Embedded {
 }
 
 async function startEmbedded(dataDir: string, env: Record<string, string> = {}): Promise<Embedded> {
-  const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const start = await startEnv(dataDir);
+  const { port } = start;
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/main.ts'], {
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      TEMPORAL_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: { ...process.env, ...start.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   started.push(child);
@@ -80,6 +73,13 @@ async function startEmbedded(dataDir: string, env: Record<string, string> = {}):
     workerPid,
     databaseUrl: databaseUrl!,
   };
+}
+
+/** A terminal's Ctrl-C: SIGINT, then the exit code. */
+function ctrlC(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  return exited;
 }
 
 /** Sends each payload until it is acknowledged, as a producer retries a 503; returns the acks. */
@@ -151,9 +151,7 @@ describe('scripts/start (apps/main.ts)', () => {
     const children = childPids(s.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(3);
     expect(s.workerPid()).toBeDefined();
-    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
-    s.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(s.child)).toBe(0);
     expect(children.filter(isAlive)).toEqual([]);
   }, 150_000);
 
@@ -165,9 +163,7 @@ describe('scripts/start (apps/main.ts)', () => {
     const { endpoint, secret } = await s.api.endpoints.create.mutate({ name: 'inproc', authMode: 'hmac' });
     const acks = await sendAll(endpoint.url, secret, ['inproc-1', 'inproc-2', 'inproc-3']);
     await expectAllArchivedOnce(s.api, endpoint.id, acks, 3);
-    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
-    s.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(s.child)).toBe(0);
   }, 150_000);
 
   it('DATABASE_URL: the worker in a process of its own on PostgreSQL too, end to end', async () => {
@@ -181,9 +177,7 @@ describe('scripts/start (apps/main.ts)', () => {
     await expectAllArchivedOnce(s.api, endpoint.id, acks, 3);
     const report = (await (await fetch(`${s.origin}/readyz`)).json()) as Readyz;
     expect(report.components.worker).toMatchObject({ ok: true, restarts: 0 });
-    const exited = new Promise<number | null>((resolve) => s.child.once('exit', resolve));
-    s.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ctrlC(s.child)).toBe(0);
     expect(isAlive(workerPid!)).toBe(false);
   }, 150_000);
 

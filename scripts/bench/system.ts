@@ -16,7 +16,7 @@ import type { AppRouter } from '../../apps/server/trpc/root';
 import { socketDirFor, superviseEmbeddedDatabase } from '../../db/embedded/database';
 import { stopChild } from '../../lib/child-process';
 import { hmacSha256Hex } from '../../lib/crypto';
-import { freePort } from '../../test/helpers/ports';
+import { freePort, startEnv } from '../../test/helpers/ports';
 import type { LoadRequest } from './load';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -69,21 +69,14 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
           socketDir: socketDirFor(dataDir),
         })
       : undefined;
-  const [port, temporalPort, uiPort, deadPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  const start = await startEnv(dataDir);
+  const { port, temporalPort } = start;
+  const deadPort = await freePort();
   const pgDb = opts.database === 'postgres' ? `wa_bench_${Date.now()}_${process.pid}` : undefined;
   if (pgDb) await adminSql(`CREATE DATABASE ${pgDb}`);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    TEMPORAL_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    LOG_LEVEL: 'warn',
+    ...start.env,
     ...(pgDb ? { DATABASE_URL: pgAdminUrl.replace(/\/[^/]*$/, `/${pgDb}`) } : {}),
     ...(pglite ? { DATABASE_URL: pglite.url } : {}),
     ...opts.env,

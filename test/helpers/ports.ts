@@ -37,3 +37,19 @@ function canBind(port: number): Promise<boolean> {
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
+
+/**
+ * What an apps/main.ts (scripts/start) instance in `dataDir` needs on top of the caller's
+ * environment: free ports for its HTTP server, dev server and dev server UI, and quiet logs.
+ */
+export async function startEnv(dataDir: string) {
+  const [port, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    LOG_LEVEL: 'warn',
+  };
+  return { port, temporalPort, env };
+}
