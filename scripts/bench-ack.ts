@@ -19,6 +19,7 @@ import {
   type SystemOptions,
   startBaseline,
   startSystem,
+  UNBINDING_RATE_LIMIT,
 } from './bench/system';
 
 const { values: args } = parseArgs({
@@ -109,7 +110,7 @@ for (const v of variants) {
   process.stdout.write(`# ${v.name}: starting...\n`);
   const system = await startSystem(v.system);
   try {
-    const endpoints = await system.createEndpoints(endpointCount);
+    const endpoints = await system.createEndpoints(endpointCount, UNBINDING_RATE_LIMIT);
     if (!base) {
       // The baseline runs once, between the first system's start and its load, same machine state.
       const baseline = await startBaseline(endpoints[0]!.secret);

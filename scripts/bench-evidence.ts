@@ -39,7 +39,7 @@ import { sha256Hex } from '../lib/crypto';
 import { LocalWormStore } from '../worm/local-store';
 import { runLoad } from './bench/load';
 import { median } from './bench/stats';
-import { hmacRequests, startSystem } from './bench/system';
+import { hmacRequests, startSystem, UNBINDING_RATE_LIMIT } from './bench/system';
 
 const { values } = parseArgs({
   options: {
@@ -332,7 +332,7 @@ if (!values['skip-ack']) {
         }),
       );
     const endpoints: { url: string; secret: string }[][] = [];
-    for (const s of systems) endpoints.push(await s.createEndpoints(20));
+    for (const s of systems) endpoints.push(await s.createEndpoints(20, UNBINDING_RATE_LIMIT));
     const runs: Record<AckMode, { rate: number; loopUs: number; totalUs: number }[]> = {
       none: [],
       inline: [],

@@ -25,7 +25,7 @@ import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
 import { type LoadResult, runLoad } from './bench/load';
 import { type CpuProfile, OBSERVABILITY_CODE, profileShares } from './bench/profile';
 import { median } from './bench/stats';
-import { hmacRequests, type SystemOptions, startSystem } from './bench/system';
+import { hmacRequests, type SystemOptions, startSystem, UNBINDING_RATE_LIMIT } from './bench/system';
 import { buildApp } from './build-app';
 
 const { values: args } = parseArgs({
@@ -116,7 +116,7 @@ async function startVariant(stack: Stack, variant: VariantName, round: number) {
       ...(v.tracing ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } : {}),
     },
   });
-  const endpoints = await system.createEndpoints(endpointCount);
+  const endpoints = await system.createEndpoints(endpointCount, UNBINDING_RATE_LIMIT);
   const warm = Math.min(2000, Math.max(300, Math.round(stack.messages / 5)));
   await runLoad(system.origin, hmacRequests(`warm${round}`, warm, endpoints), concurrency);
   return { system, endpoints };
@@ -219,7 +219,7 @@ async function profileShare(): Promise<string> {
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   try {
-    const endpoints = await system.createEndpoints(endpointCount);
+    const endpoints = await system.createEndpoints(endpointCount, UNBINDING_RATE_LIMIT);
     await runLoad(system.origin, hmacRequests('pwarm', 2000, endpoints), concurrency);
     await runLoad(system.origin, hmacRequests('prof', Number(args['ack-messages']), endpoints), concurrency);
   } finally {
