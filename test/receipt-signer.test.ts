@@ -55,6 +55,25 @@ describe('receipt signing thread on the ack path', () => {
     expect(thread!.stats.requests - before.requests).toBeLessThan(150 + 150); // no more than a retry each
   });
 
+  it('signs the receipt a new message expects while its row is written, a duplicate the original', async () => {
+    const thread = stack.deps.receiptSigner.thread!;
+    const raw = JSON.stringify(samplePayload());
+    const before = thread.stats.requests;
+    const first = await postBearer(endpoint.url, secret, raw);
+    expect(first.status).toBe(200);
+    const accepted = (await first.json()) as AckWithReceipt;
+    expect(accepted.status).toBe('accepted');
+    expect(thread.stats.requests - before).toBe(1);
+    // A resend is signed twice: the receipt it would have had, asked for before the write
+    // answered (and not used), then the original's.
+    const again = await postBearer(endpoint.url, secret, raw);
+    const duplicate = (await again.json()) as AckWithReceipt;
+    expect(duplicate.status).toBe('duplicate');
+    expect(thread.stats.requests - before).toBe(3);
+    expect(duplicate.receipt).toEqual(accepted.receipt);
+    expect(verifyReceipt(duplicate.receipt, stack.deps.evidence.keyring.published)).toEqual({ ok: true });
+  });
+
   it('answers 503 when it cannot sign; the retry is a duplicate with the original receipt', async () => {
     const raw = JSON.stringify(samplePayload());
     const working = stack.deps.receiptSigner;

@@ -44,6 +44,12 @@ export interface AdmitRequest {
   requestHeaders: Record<string, string | string[]>;
   /** The request span's traceparent (tracing on, sampled): the archive run joins its trace. */
   traceparent?: string | undefined;
+  /**
+   * Called once the message is let in (backlog checked, body sealed if large), as its receipt
+   * row is handed to the writer: the receipt an accepted answer will carry. The ack signs it
+   * meanwhile, so it waits for the slower of the write and the signature, not for both in turn.
+   */
+  onWriting?: (expected: ReceiptSummary) => void;
 }
 
 export interface AdmitResult {
@@ -90,21 +96,23 @@ export async function admitMessage(deps: AdmitDeps, req: AdmitRequest): Promise<
     row.claimCheckKey = put.key;
   }
 
+  const receipt: ReceiptSummary = {
+    id: messageId,
+    state: 'pending',
+    rawSha256: req.rawSha256,
+    receivedAt: req.receivedAt,
+    requestId: req.requestId,
+  };
   const accepted = (): AdmitResult => {
     deps.backlog.noteAccepted(req.tenantId, req.raw.length);
     // The row carries the request's traceparent (tracing on): the start joins its trace.
     deps.relay.kick({ ...row, id: messageId, workflowId, traceparent: row.traceparent ?? null });
-    const receipt = {
-      id: messageId,
-      state: 'pending' as const,
-      rawSha256: req.rawSha256,
-      receivedAt: req.receivedAt,
-      requestId: req.requestId,
-    };
     return { status: 'accepted', messageId, workflowId, receipt };
   };
 
-  const written = await deps.receipts.write({ row, endpointRevision: req.endpointRevision });
+  const writing = deps.receipts.write({ row, endpointRevision: req.endpointRevision });
+  req.onWriting?.(receipt);
+  const written = await writing;
   if (written.inserted) return accepted();
   if ('stale' in written) throw new StaleEndpointError();
   const stored = written.existing;

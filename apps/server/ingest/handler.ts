@@ -3,7 +3,9 @@
 // (database or object store down) is a 503 the producer can safely retry.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ReceiptSummary } from '../../../db/receipts';
 import type { AuthMode, Endpoint } from '../../../db/schema';
+import type { Receipt } from '../../../evidence/receipt';
 import { ipInCidrs } from '../../../lib/cidr';
 import { sha256Hex } from '../../../lib/crypto';
 import { MAX_BODY_BYTES, type Payload } from '../../../lib/payload';
@@ -49,6 +51,8 @@ interface IngestState {
   reply?: Record<string, unknown>;
   /** The request span's traceparent (tracing on, sampled), stored with the receipt. */
   traceparent?: string | undefined;
+  /** The receipt an accepted answer carries, signed while its row is written (admit.ts onWriting). */
+  presigned?: { facts: ReceiptSummary; receipt: Promise<Receipt> };
 }
 
 /** What the steps share across requests: the server's dependencies, and per-address upload slots. */
@@ -176,6 +180,26 @@ async function checkAndAdmit(
     payload: s.mapped,
     requestHeaders: evidenceHeaders(s.endpoint, s.req.headers),
     traceparent: s.traceparent,
+    onWriting: (facts) => {
+      const receipt = signReceiptFor(env.deps, s, facts);
+      receipt.catch(() => {}); // unused when the write fails; the answer then is no 200 anyway
+      s.presigned = { facts, receipt };
+    },
+  });
+}
+
+/**
+ * Signed evidence of receipt. Its facts are the receipt row's: the request's own when accepted,
+ * the original's (its time, its hash) for a duplicate.
+ */
+function signReceiptFor(deps: ServerDeps, s: IngestState, facts: ReceiptSummary): Promise<Receipt> {
+  return deps.receiptSigner.sign({
+    messageId: facts.id,
+    externalId: s.payload!.external_id,
+    endpointId: s.endpoint.id,
+    tenantId: s.endpoint.tenantId,
+    rawSha256: facts.rawSha256,
+    receivedAt: facts.receivedAt,
   });
 }
 
@@ -249,20 +273,15 @@ export function createIngestHandler(deps: ServerDeps) {
         answer = { status: 200, code: 'handshake' };
         return sendJson(res, 200, s.reply);
       }
-      const { endpoint } = s;
       const externalId = s.payload!.external_id;
       workflowId = result.workflowId;
-      // Signed evidence of receipt; a duplicate's is the original's (its time, its hash). No
-      // receipt, no 200: a signer that cannot sign makes this a 503 (the row is durable, so the
-      // producer's retry is answered as a duplicate, with its receipt).
-      const receipt = await deps.receiptSigner.sign({
-        messageId: result.messageId,
-        externalId,
-        endpointId: endpoint.id,
-        tenantId: endpoint.tenantId,
-        rawSha256: result.receipt.rawSha256,
-        receivedAt: result.receipt.receivedAt,
-      });
+      // No receipt, no 200: a signer that cannot sign makes this a 503 (the row is durable, so
+      // the producer's retry is answered as a duplicate, with its receipt). An accepted message's
+      // receipt was signed while its row was written; a duplicate's is signed now.
+      const { presigned } = s;
+      const receipt = await (presigned?.facts === result.receipt
+        ? presigned.receipt
+        : signReceiptFor(deps, s, result.receipt));
       answer = { status: 200, code: result.status };
       sendJson(res, 200, {
         status: result.status,
