@@ -210,7 +210,11 @@ export function openIngestPipeline(
   const { db } = database;
   const receipts = new ReceiptWriter(db, {
     // PGlite runs one statement at a time: one in flight, and everything else batches behind it.
-    maxInFlight: database.kind === 'pglite' ? 1 : Math.max(1, Math.floor(config.DATABASE_POOL_MAX / 4)),
+    // (A connection always stays free for everything else the process asks of the database.)
+    maxInFlight:
+      database.kind === 'pglite'
+        ? 1
+        : Math.min(config.RECEIPT_WRITES_IN_FLIGHT, config.DATABASE_POOL_MAX - 1),
     maxBatch: config.RECEIPT_BATCH_MAX,
     timeoutMs: config.INGEST_DB_TIMEOUT_MS,
   });

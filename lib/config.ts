@@ -106,6 +106,11 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(500).default(20),
   // Receipts written in one statement, at most (group commit).
   RECEIPT_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(256),
+  // Receipt statements in flight at once on PostgreSQL (PGlite: always one). Fewer means bigger
+  // batches: at 2 against 5, ~15 % less CPU per ack in the server and ~25 % less in PostgreSQL,
+  // and more acks a second under load (docs/performance.md); a new receipt still never waits
+  // for a timer, only for a statement already running.
+  RECEIPT_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(100).default(2),
   // The longest a producer waits on the database for the ack (endpoint lookup, receipt insert):
   // past it, 503 + Retry-After rather than a request hanging while the database is down.
   INGEST_DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
