@@ -24,6 +24,22 @@ describe('clientIp', () => {
     expect(clientIp(req('192.0.2.1', 'not-an-ip'), trusted)).toBe('192.0.2.1');
   });
 
+  it('answers per request on a kept-alive connection: its peer is cached, forwarded hops are not', () => {
+    const socket = { remoteAddress: '192.0.2.1' };
+    const on = (xff?: string) =>
+      ({
+        socket,
+        headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+      }) as unknown as IncomingMessage;
+    const trusted = ['192.0.2.0/24'];
+    expect(clientIp(on('198.51.100.7'), trusted)).toBe('198.51.100.7');
+    expect(clientIp(on('198.51.100.8'), trusted)).toBe('198.51.100.8');
+    expect(clientIp(on(), [])).toBe('192.0.2.1');
+    expect(clientIp(on('198.51.100.9'), [])).toBe('192.0.2.1');
+    // Another connection from another peer is not answered with the first one's address.
+    expect(clientIp(req('::ffff:203.0.113.9'), [])).toBe('203.0.113.9');
+  });
+
   it('treats IPv4-mapped IPv6 peers as the IPv4 address they carry', () => {
     expect(clientIp(req('::ffff:203.0.113.9'), [])).toBe('203.0.113.9');
     expect(clientIp(req('::ffff:192.0.2.1', '198.51.100.7'), ['192.0.2.0/24'])).toBe('198.51.100.7');
