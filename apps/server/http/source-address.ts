@@ -6,6 +6,8 @@ import { clientIp } from '../ingest/client-ip';
 
 export function addressBucket(ip: string | null): string {
   if (!ip) return 'unknown';
+  // IPv4 (no colon) is its own bucket: no parse on the ack path for it.
+  if (!ip.includes(':')) return ip;
   try {
     const addr = ipaddr.parse(ip);
     if (addr.kind() !== 'ipv6') return ip;
