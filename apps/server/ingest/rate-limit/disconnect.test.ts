@@ -1,7 +1,7 @@
 // The limiter behind a real HTTP server, wired the way the ingest handler will use it: a client
 // that hangs up while queued leaves the queue; a refusal is a 429 with Retry-After.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter, disconnectSignal, isAbortError, type RateLimiter } from './index';
@@ -9,6 +9,7 @@ import { createRateLimiter, disconnectSignal, isAbortError, type RateLimiter } f
 let server: Server | undefined;
 let limiter: RateLimiter | undefined;
 let arrivals = 0;
+let serverSockets: Socket[] = [];
 afterEach(async () => {
   await limiter?.close();
   server?.closeAllConnections(); // fetch keeps connections alive
@@ -20,8 +21,10 @@ async function serve(maxWaitMs: number): Promise<string> {
   const rl = createRateLimiter({ log: { warn() {} }, maxWaitMs });
   limiter = rl;
   arrivals = 0;
-  server = createServer(async (_req, res) => {
+  serverSockets = [];
+  server = createServer(async (req, res) => {
     arrivals++;
+    serverSockets.push(req.socket);
     try {
       const r = await rl.acquire('ep', { ratePerSecond: 2, burst: 1 }, disconnectSignal(res));
       if (!r.ok) {
@@ -53,6 +56,35 @@ describe('disconnectSignal + acquire in an HTTP handler', () => {
     const next = await fetch(url);
     expect(next.status).toBe(200);
     expect(await limiter!.getCounters('ep')).toMatchObject({ admitted: 2, aborted: 1 });
+  });
+
+  it('one kept-alive connection: answered requests abort nothing, a queued one leaves when it closes', async () => {
+    const url = await serve(2000);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let clientSocket: Socket | undefined;
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('socket', (socket) => {
+          clientSocket = socket;
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await get()).toBe(200); // the bucket's one token
+    const queued = get().catch((err) => err);
+    while (arrivals < 2) await sleep(5); // queued behind the refill
+    expect(serverSockets[1]).toBe(serverSockets[0]); // on the same connection
+    await sleep(20);
+    expect(await limiter!.getCounters('ep')).toEqual({ admitted: 1, queued: 0, rejected: 0, aborted: 0 });
+    clientSocket!.destroy();
+    expect(await queued).toBeInstanceOf(Error);
+    await sleep(20);
+    expect(await limiter!.getCounters('ep')).toEqual({ admitted: 1, queued: 0, rejected: 0, aborted: 1 });
+    agent.destroy();
   });
 
   it('beyond the queue bound: 429 with an integer Retry-After', async () => {
