@@ -50,14 +50,28 @@ export async function runLoad(
  * An open-loop load: requests leave on a fixed schedule (`ratePerSecond`), whether or not earlier
  * ones were answered, as independent producers would send them. Latency counts from the
  * scheduled time, so a server falling behind shows in the percentiles (no coordinated omission).
+ * `warmup`, sent first at the same pace through the same connections and not measured, lets the
+ * pool open its connections and both sides settle: without it the first quarter second (new
+ * connections, cold paths after the closed loop) could decide the p99 of a 10 s window (measured
+ * 2026-12-06: the first 250 ms up to 276 ms, every later 250 ms under 30 ms, p99 149 ms).
  */
 export async function runPaced(
   origin: string,
   requests: LoadRequest[],
   ratePerSecond: number,
-  maxConnections = 512,
+  opts: { warmup?: LoadRequest[]; maxConnections?: number } = {},
 ): Promise<LoadResult> {
-  const pool = new Pool(origin, { connections: maxConnections, pipelining: 1 });
+  const pool = new Pool(origin, { connections: opts.maxConnections ?? 512, pipelining: 1 });
+  try {
+    if (opts.warmup?.length) await sendPaced(pool, opts.warmup, ratePerSecond);
+    const { latencies, statuses, seconds } = await sendPaced(pool, requests, ratePerSecond);
+    return summarize(requests.length, seconds, latencies, statuses);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function sendPaced(pool: Pool, requests: LoadRequest[], ratePerSecond: number) {
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   const started = performance.now();
@@ -72,9 +86,7 @@ export async function runPaced(
       statuses[status] = (statuses[status] ?? 0) + 1;
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  await pool.close();
-  return summarize(requests.length, seconds, latencies, statuses);
+  return { latencies, statuses, seconds: (performance.now() - started) / 1000 };
 }
 
 function summarize(
