@@ -1,7 +1,7 @@
 // The limiter behind a real HTTP server, wired the way the ingest handler will use it: a client
 // that hangs up while queued leaves the queue; a refusal is a 429 with Retry-After.
 import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateLimiter, disconnectSignal, isAbortError, type RateLimiter } from './index';
@@ -85,6 +85,26 @@ describe('disconnectSignal + acquire in an HTTP handler', () => {
     await sleep(20);
     expect(await limiter!.getCounters('ep')).toEqual({ admitted: 1, queued: 0, rejected: 0, aborted: 1 });
     agent.destroy();
+  });
+
+  it('pipelined requests queued on one connection all leave when it closes, without a leak warning', async () => {
+    const url = new URL(await serve(60_000));
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const socket = connect(Number(url.port), url.hostname);
+      await new Promise((r) => socket.once('connect', r));
+      socket.on('error', () => {});
+      socket.write(`GET / HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`.repeat(12));
+      while (arrivals < 12) await sleep(5); // one admitted, eleven queued on the one connection
+      socket.destroy();
+      await sleep(50);
+      expect(await limiter!.getCounters('ep')).toEqual({ admitted: 1, queued: 0, rejected: 0, aborted: 11 });
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('beyond the queue bound: 429 with an integer Retry-After', async () => {

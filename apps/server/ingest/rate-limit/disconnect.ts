@@ -1,5 +1,6 @@
 // Ties a queued acquire() to the HTTP exchange: when the client goes away before we answer, the
 // request leaves the rate-limit queue instead of holding a place (and a token) for nobody.
+import { setMaxListeners } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -11,13 +12,16 @@ const connections = new WeakMap<Socket, AbortSignal>();
 
 /** Aborts (AbortError) once the request's connection is closed; already aborted if it is. */
 export function disconnectSignal(res: ServerResponse): AbortSignal {
-  const socket = res.socket;
-  if (!socket || socket.destroyed) return AbortSignal.abort(disconnected());
+  // The request's socket: a pipelined request's response has none until the ones before it are sent.
+  const socket = res.req.socket;
+  if (socket.destroyed) return AbortSignal.abort(disconnected());
   let signal = connections.get(socket);
   if (!signal) {
     const controller = new AbortController();
     socket.once('close', () => controller.abort(disconnected()));
     signal = controller.signal;
+    // Pipelined requests on one connection may all be queued at once, each listening: not a leak.
+    setMaxListeners(0, signal);
     connections.set(socket, signal);
   }
   return signal;
