@@ -1,6 +1,7 @@
 // The producer-facing contract, status code by status code, over real HTTP.
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../db/schema';
@@ -85,6 +86,34 @@ describe('accepting messages', () => {
       .toBe('archived');
     const msg = await api.messages.get.query({ id: ack.message_id });
     expect(msg.rawSize).toBe(MAX_BODY_BYTES);
+  });
+
+  it('answers every request pipelined on one connection, in order', async () => {
+    const url = new URL(hmac.url);
+    const bodies = Array.from({ length: 5 }, () => JSON.stringify(samplePayload()));
+    const socket = connect(Number(url.port), url.hostname);
+    let raw = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      raw += d;
+    });
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      bodies
+        .map(
+          (b) =>
+            `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+            `content-length: ${Buffer.byteLength(b)}\r\nx-comma-signature: ${sign(hmac.secret, b)}\r\n\r\n${b}`,
+        )
+        .join(''),
+    );
+    const ids = () =>
+      [...raw.matchAll(/"status":"accepted","message_id":"[^"]+","external_id":"([^"]+)"/g)].map((m) => m[1]);
+    await expect.poll(() => ids().length, { timeout: 10_000 }).toBe(5);
+    socket.destroy();
+    // Each answer's status line follows the previous answer's body directly.
+    expect(raw.match(/HTTP\/1\.1 \d+/g)).toEqual(Array(5).fill('HTTP/1.1 200'));
+    expect(ids()).toEqual(bodies.map((b) => JSON.parse(b).external_id));
   });
 });
 
