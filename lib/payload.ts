@@ -72,13 +72,13 @@ export type ParseResult =
   | { ok: false; code: 'invalid_json'; message: string }
   | { ok: false; code: 'validation_failed'; message: string; issues: PayloadIssue[] };
 
+// Not streaming, so one decoder serves every call.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
 /**
  * Raw bytes → validated payload. Refuses invalid UTF-8, nesting deeper than MAX_JSON_DEPTH
  * (checked before JSON.parse, so hostile input never reaches the parser), and non-objects.
  */
-// Not streaming, so one decoder serves every call.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
 export function parsePayload(raw: Uint8Array): ParseResult {
   let text: string;
   try {
