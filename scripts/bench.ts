@@ -19,7 +19,15 @@ import { stopChild } from '../lib/child-process';
 import { hmacSha256Hex } from '../lib/crypto';
 import { freePort, startEnv } from '../test/helpers/ports';
 import { type LoadRequest, type LoadResult, runLoad } from './bench/load';
-import { adminSql, backendPids, body1k, cpuByRole, cpuSecondsOf, pgAdminUrl } from './bench/system';
+import {
+  adminSql,
+  backendPids,
+  body1k,
+  cpuByRole,
+  cpuSecondsOf,
+  ownCpuSeconds,
+  pgAdminUrl,
+} from './bench/system';
 
 const { values: args } = parseArgs({
   options: {
@@ -212,7 +220,7 @@ try {
   const cpuNow = async () => ({
     ...cpuByRole(system.pid!),
     ...(pgDb ? { postgres: cpuSecondsOf(await backendPids(pgDb)) } : {}),
-    load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    load: ownCpuSeconds(),
   });
   const cpu0 = await cpuNow();
   const t0 = performance.now();

@@ -140,7 +140,7 @@ export async function startSystem(opts: SystemOptions): Promise<System> {
       cpu: async () => ({
         system: cpuSecondsOf([...descendants(child.pid!), ...(pglite ? [pglite.process().pid!] : [])]),
         postgres: pgDb ? cpuSecondsOf(await backendPids(pgDb)) : 0,
-        load: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+        load: ownCpuSeconds(),
       }),
       temporalPort,
       api,
@@ -266,6 +266,12 @@ export function cpuByRole(rootPid: number): Record<string, number> {
     out[role] = (out[role] ?? 0) + cpuSecondsOf([pid]);
   }
   return out;
+}
+
+/** This process's CPU seconds so far (user + system, one reading): the load generator's. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 export function descendants(pid: number): number[] {
