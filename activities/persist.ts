@@ -115,7 +115,9 @@ const IDENTITY_KEYS = new Set(['id', 'tenantId', 'endpointId', 'externalId']);
  */
 function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string }[]> {
   const keys = Object.keys(row) as (keyof MessageInsert)[];
-  const query = preparedQuery(db, `insert_message(${keys.join()})`, (d) =>
+  // One prepared statement per set of columns a row has (its name says which).
+  const name = `insert_message(${keys.join()})`;
+  const query = preparedQuery(db, name, (d) =>
     d
       .insert(messages)
       .values(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)])) as unknown as MessageInsert)
@@ -132,7 +134,7 @@ function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string }[]> {
         setWhere: eq(messages.status, 'failed'),
       })
       .returning({ id: messages.id })
-      .prepare('insert_message'),
+      .prepare(name),
   );
   return query.execute(row);
 }
