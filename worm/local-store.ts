@@ -236,12 +236,8 @@ export class LocalWormStore implements WormStore {
 
   private async writeTempSidecar(meta: Sidecar): Promise<string> {
     const { tmp, fd } = await this.openTemp(0o444);
-    try {
-      await writeAll(fd, Buffer.from(`${JSON.stringify(meta, null, 2)}\n`));
-      await fsCall.fsync(fd);
-    } finally {
-      await fsCall.close(fd);
-    }
+    // Written as any body is (write, fsync, close); its hash is not needed.
+    await writeBodyToFile(fd, Buffer.from(`${JSON.stringify(meta, null, 2)}\n`), undefined);
     return tmp;
   }
 
