@@ -1,12 +1,14 @@
 // The archive steps the workflow runs, merged into as few as idempotence allows: each local
 // activity costs worker CPU and a marker in the history, so validate + persist + inline
-// attachments are one step (prepare) and the WORM commit + archived mark another (seal). Each
+// attachments are one step (prepare) and the WORM commit + archived mark + ledger leaf another
+// (seal). Each
 // re-reads the receipt, so a retry after a crash starts from the store of record.
 import { finishReceipt } from '../db/receipts';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { storeInlineAttachments } from './attachments';
-import { commitWorm } from './commit-worm';
+import { commitWorm, loadSealContext } from './commit-worm';
 import type { ActivityDeps } from './deps';
+import { startTenantLedger } from './ledger';
 import { loadMessageContext, loadReceiptContext, parseOrFail } from './message-context';
 import { markArchived, type PersistResult, persistMessage, recordFailure } from './persist';
 
@@ -26,11 +28,15 @@ export function createArchiveActivities(deps: ActivityDeps) {
       return { ...persisted, ...(await storeInlineAttachments(deps, ctx, parsed.payload)) };
     },
 
-    /** Seals everything in WORM (manifest last), then marks the message and its receipt archived. */
+    /**
+     * Seals everything in WORM (manifest last), then, in one statement, marks the message and its
+     * receipt archived and records the manifest's hash as the message's leaf in the tenant's log.
+     */
     async seal(input: ArchiveMessageInput): Promise<{ manifestKey: string; manifestSha256: string }> {
-      const { ctx, raw } = await loadMessageContext(db, worm, input);
-      const sealed = await commitWorm(deps, ctx, raw);
-      await markArchived(db, ctx, sealed.manifestKey);
+      const sealing = await loadSealContext(db, worm, input);
+      const sealed = await commitWorm(deps, sealing);
+      const { firstForTenant } = await markArchived(db, sealing.ctx, sealed);
+      if (firstForTenant) await startTenantLedger(deps, input.tenantId);
       return sealed;
     },
 

@@ -7,9 +7,11 @@ import { integrateIfDue } from '../ledger/integrate';
 import type { ActivityDeps } from './deps';
 
 export function createLedgerActivities(deps: ActivityDeps) {
-  const { evidence } = deps;
   return {
-    /** Idempotent: a retry (or a reset run) finds the message's leaf. The index comes from the integrator. */
+    /**
+     * Runs started before seal recorded the leaf itself still run this step: idempotent, it finds
+     * the leaf (a retry or a reset run does too). The index comes from the integrator.
+     */
     async appendToLedger(
       input: { tenantId: string; messageId: string },
       manifest: { manifestKey: string; manifestSha256: string },
@@ -19,15 +21,7 @@ export function createLedgerActivities(deps: ActivityDeps) {
         messageId: input.messageId,
         ...manifest,
       });
-      // The call that created a tenant's log starts its integrator and auditor.
-      if (firstForTenant) {
-        const ctx = Context.current();
-        await ensureLedgerWorkflows(ctx.client, input.tenantId, {
-          taskQueue: ctx.info.taskQueue,
-          auditIntervalSeconds: evidence.auditIntervalSeconds,
-          auditSample: evidence.auditSample,
-        });
-      }
+      if (firstForTenant) await startTenantLedger(deps, input.tenantId);
       return { leafIndex };
     },
 
@@ -40,4 +34,14 @@ export function createLedgerActivities(deps: ActivityDeps) {
       return { ok: report.ok, treeSize: report.treeSize, problems: report.problems.length };
     },
   };
+}
+
+/** The call that created a tenant's log starts its integrator and auditor (from inside an activity). */
+export async function startTenantLedger({ evidence }: Pick<ActivityDeps, 'evidence'>, tenantId: string) {
+  const ctx = Context.current();
+  await ensureLedgerWorkflows(ctx.client, tenantId, {
+    taskQueue: ctx.info.taskQueue,
+    auditIntervalSeconds: evidence.auditIntervalSeconds,
+    auditSample: evidence.auditSample,
+  });
 }

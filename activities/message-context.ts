@@ -31,7 +31,21 @@ export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
   if (!receipt) {
     throw new ArchiveDataError('integrity', `no ingest receipt ${input.messageId}`);
   }
-  const ctx: MessageContext = {
+  return { receipt, ctx: contextOf(receipt) };
+}
+
+/** The context plus the exact bytes received and the message JSON the archive is made from. */
+export async function loadMessageContext(db: Db, worm: WormStore, input: ArchiveMessageInput) {
+  const { receipt, ctx } = await loadReceiptContext(db, input);
+  const raw = await verifiedRawBytes(worm, receipt, input);
+  // A source preset's delivery was mapped to the message at the door; otherwise the body is it.
+  const message = receipt.payload ?? raw;
+  return { ctx, raw, message };
+}
+
+/** The message's identity and request context, as its receipt recorded them. */
+export function contextOf(receipt: IngestReceipt): MessageContext {
+  return {
     tenantId: receipt.tenantId,
     endpointId: receipt.endpointId,
     messageId: receipt.id,
@@ -44,22 +58,21 @@ export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
     retentionDays: receipt.retentionDays,
     raw: { sha256: receipt.rawSha256, size: receipt.rawSize },
   };
-  return { receipt, ctx };
 }
 
-/** The context plus the exact bytes received and the message JSON the archive is made from. */
-export async function loadMessageContext(db: Db, worm: WormStore, input: ArchiveMessageInput) {
-  const { receipt, ctx } = await loadReceiptContext(db, input);
+/** The receipt's bytes (inline, or the claim-check object), proven to be the ones the run was started for. */
+export async function verifiedRawBytes(
+  worm: WormStore,
+  receipt: IngestReceipt,
+  input: ArchiveMessageInput,
+): Promise<Buffer> {
   if (receipt.rawSha256 !== input.rawSha256) {
     throw new ArchiveDataError(
       'integrity',
       `receipt ${receipt.id} holds ${receipt.rawSha256}, the workflow was started for ${input.rawSha256}`,
     );
   }
-  const raw = await readRawBytes(worm, receipt);
-  // A source preset's delivery was mapped to the message at the door; otherwise the body is it.
-  const message = receipt.payload ?? raw;
-  return { ctx, raw, message };
+  return await readRawBytes(worm, receipt);
 }
 
 async function readRawBytes(worm: WormStore, receipt: IngestReceipt): Promise<Buffer> {

@@ -1,11 +1,12 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
-import { type Db, executePrepared, preparedQuery } from '../db/client';
+import { type Db, executePrepared, preparedQuery, rowsOf } from '../db/client';
 import { recordConflict } from '../db/conflicts';
 import { finishReceipt, finishReceiptUpdate } from '../db/receipts';
 import { messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
+import { type AppendResult, type LeafOutcome, leafCtes, leafOutcome, settleLeaf } from '../ledger/append';
 import type { Logger } from '../lib/logger';
 import { metrics } from '../lib/metrics';
 import type { ParseResult } from '../lib/payload';
@@ -89,19 +90,37 @@ export async function recordFailure(db: Db, input: MessageContext, failure: stri
 }
 
 /**
- * The message and its receipt are archived together: the backlog shrinks exactly when it is done.
- * One statement (so one implicit transaction, without BEGIN and COMMIT round trips), prepared.
+ * The message, its receipt and its ledger leaf in one statement (so one implicit transaction,
+ * without BEGIN and COMMIT round trips), prepared: the backlog shrinks exactly when the message is
+ * archived, and an archived message always has its leaf in the transparency log.
  */
-export async function markArchived(db: Db, input: MessageContext, manifestKey: string): Promise<void> {
+export async function markArchived(
+  db: Db,
+  input: MessageContext,
+  sealed: { manifestKey: string; manifestSha256: string },
+): Promise<AppendResult> {
   const now = new Date();
   const message = db
     .update(messages)
-    .set({ status: 'archived', manifestKey, archivedAt: now, updatedAt: now, error: null })
+    .set({
+      status: 'archived',
+      manifestKey: sealed.manifestKey,
+      archivedAt: now,
+      updatedAt: now,
+      error: null,
+    })
     .where(and(eq(messages.id, input.messageId), ne(messages.status, 'archived')));
   const receipt = finishReceiptUpdate(db, input.messageId, { state: 'archived' }, now);
+  const leaf = { tenantId: input.tenantId, messageId: input.messageId, ...sealed };
   // getSQL(): a builder interpolated as such is parenthesised like a subquery.
-  await executePrepared(db, sql`WITH message AS (${message.getSQL()}) ${receipt.getSQL()}`);
+  const result = await executePrepared(
+    db,
+    sql`WITH message AS (${message.getSQL()}), receipt AS (${receipt.getSQL()}), ${leafCtes(leaf)}
+    SELECT ${leafOutcome}`,
+  );
+  const logged = await settleLeaf(db, leaf, rowsOf<LeafOutcome>(result)[0]!);
   metrics.messageArchived();
+  return logged;
 }
 
 type MessageInsert = typeof messages.$inferInsert;

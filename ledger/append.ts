@@ -1,8 +1,9 @@
 // The log's write path in two steps, so the archive's hot path never waits on a per-tenant lock:
-//   appendLeaf: the workflow records a message's leaf (one plain insert; idempotent by message);
+//   appendLeaf: the workflow records a message's leaf (one plain insert; idempotent by message),
+//     alone or inside the statement that marks the message archived (leafCtes);
 //   sequenceLeaves: the tenant's integrator gives pending leaves dense indexes, in batches,
 //   under the head row's lock (one writer per tenant, whatever retries overlap).
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { type Db, executePrepared, rowsOf } from '../db/client';
 import { ledgerHeads, ledgerLeaves } from '../db/schema';
 
@@ -13,29 +14,45 @@ export interface AppendInput {
   manifestKey: string;
 }
 
+export interface AppendResult {
+  created: boolean;
+  firstForTenant: boolean;
+  leafIndex: number | null;
+}
+
 /** Records the leaf once. `firstForTenant` is true when this call created the tenant's log. */
-export async function appendLeaf(
-  db: Db,
-  input: AppendInput,
-): Promise<{ created: boolean; firstForTenant: boolean; leafIndex: number | null }> {
+export async function appendLeaf(db: Db, input: AppendInput): Promise<AppendResult> {
   // One round trip on the hot path: create the tenant's head if absent, insert the leaf if absent.
-  const result = await executePrepared(
-    db,
-    sql`
-    WITH head AS (
+  const result = await executePrepared(db, sql`WITH ${leafCtes(input)} SELECT ${leafOutcome}`);
+  return settleLeaf(db, input, rowsOf<LeafOutcome>(result)[0]!);
+}
+
+/**
+ * The leaf's two inserts as common table expressions (`head`, `leaf`), so another statement can
+ * record the leaf in the same round trip and transaction (the archive's seal does); select
+ * `leafOutcome` from it and hand the row to settleLeaf.
+ */
+export function leafCtes(input: AppendInput): SQL {
+  return sql`head AS (
       INSERT INTO ledger_heads (tenant_id, size) VALUES (${input.tenantId}, 0)
       ON CONFLICT DO NOTHING RETURNING tenant_id
     ), leaf AS (
       INSERT INTO ledger_leaves (tenant_id, message_id, manifest_sha256, manifest_key)
       VALUES (${input.tenantId}, ${input.messageId}, ${input.manifestSha256}, ${input.manifestKey})
       ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-    )
-    SELECT (SELECT count(*) FROM head)::int AS first, (SELECT count(*) FROM leaf)::int AS created`,
-  );
-  const row = rowsOf(result)[0] as { first: number; created: number };
-  const head = row.first > 0 ? true : undefined;
-  const inserted = row.created > 0 ? [input.messageId] : [];
-  if (inserted.length > 0) return { created: true, firstForTenant: head !== undefined, leafIndex: null };
+    )`;
+}
+
+export const leafOutcome = sql`(SELECT count(*) FROM head)::int AS first, (SELECT count(*) FROM leaf)::int AS created`;
+export interface LeafOutcome {
+  first: number;
+  created: number;
+}
+
+/** A leaf already there (a retry, a reset run) must be this very manifest's. */
+export async function settleLeaf(db: Db, input: AppendInput, row: LeafOutcome): Promise<AppendResult> {
+  const firstForTenant = row.first > 0;
+  if (row.created > 0) return { created: true, firstForTenant, leafIndex: null };
   const [existing] = await db
     .select({
       leafIndex: ledgerLeaves.leafIndex,
@@ -47,7 +64,7 @@ export async function appendLeaf(
   // A different manifest for a logged message would be a second version of the record: refuse.
   if (!existing || existing.tenantId !== input.tenantId || existing.sha !== input.manifestSha256)
     throw new Error(`message ${input.messageId} is already logged with another manifest`);
-  return { created: false, firstForTenant: head !== undefined, leafIndex: existing.leafIndex };
+  return { created: false, firstForTenant, leafIndex: existing.leafIndex };
 }
 
 /** Assigns the next dense indexes to up to `max` pending leaves (oldest first); returns the new size. */

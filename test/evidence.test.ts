@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageContext } from '../activities/message-context';
+import { markArchived } from '../activities/persist';
 import { runCli } from '../apps/cli/cli';
+import { rowsOf } from '../db/client';
 import { attachments, auditLog, endpointCadence, ledgerLeaves, messages } from '../db/schema';
 import { openNote, parseCheckpoint, parseTlogProof } from '../evidence/checkpoint';
 import { leafHash, verifyConsistency, verifyInclusion } from '../evidence/merkle';
@@ -111,6 +114,36 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
     expect(dup.status).toBe('duplicate');
     expect(dup.receipt).toEqual(first.ack.receipt);
     expect(await api.messages.receipt.query({ id: first.ack.message_id })).toEqual(first.ack.receipt);
+  });
+
+  it('the statement that archives a message records its leaf; a retried seal changes nothing, another manifest is refused', async () => {
+    const { db } = stack.deps;
+    const archivedWithoutLeaf = sql`select count(*)::int as n from messages m where m.tenant_id = ${tenantId}
+      and m.status = 'archived' and not exists (select 1 from ledger_leaves l where l.message_id = m.id)`;
+    const ids = sent.map((s) => s.ack.message_id);
+    await expect
+      .poll(
+        async () =>
+          (await db.select({ status: messages.status }).from(messages)).filter((m) => m.status === 'archived')
+            .length,
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThanOrEqual(ids.length);
+    expect(rowsOf<{ n: number }>(await db.execute(archivedWithoutLeaf))[0]!.n).toBe(0);
+
+    // The seal's last statement again, as when its activity is retried after it committed.
+    const [leaf] = await db.select().from(ledgerLeaves).where(eq(ledgerLeaves.messageId, ids[0]!));
+    const ctx = { tenantId, messageId: ids[0]! } as MessageContext;
+    const sealed = { manifestKey: leaf!.manifestKey, manifestSha256: leaf!.manifestSha256 };
+    await expect(markArchived(db, ctx, sealed)).resolves.toMatchObject({
+      created: false,
+      firstForTenant: false,
+    });
+    await expect(markArchived(db, ctx, { ...sealed, manifestSha256: 'f'.repeat(64) })).rejects.toThrow(
+      /already logged with another manifest/,
+    );
+    const after = await db.select().from(ledgerLeaves).where(eq(ledgerLeaves.messageId, ids[0]!));
+    expect(after).toEqual([leaf]);
   });
 
   it('seals a signed checkpoint in WORM, and every message has an inclusion proof to it', async () => {

@@ -4,6 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -40,6 +41,9 @@ const local = proxyLocalActivities<Activities>({
   },
 });
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+/** The patch that folded the ledger step into seal (one local activity and one round trip fewer). */
+const SEAL_RECORDS_LEAF = 'seal-records-ledger-leaf';
 
 type StepName =
   | 'prepare'
@@ -96,9 +100,11 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
     // the SDK's sandbox). Commands are unchanged either way, so replay is unaffected.
     const failed =
       prepared.urlOrdinals.length > 0 ? await fetchUrlAttachments(input, prepared.urlOrdinals) : 0;
+    // Seal also makes the manifest's hash the message's leaf in its tenant's transparency log, in
+    // the statement that marks it archived. Runs started before it did replay their separate
+    // ledger step (idempotent: it finds the leaf).
     const { manifestKey, manifestSha256 } = await step('seal', input);
-    // The sealed manifest's hash becomes the message's leaf in its tenant's transparency log.
-    await step('appendToLedger', input, { manifestKey, manifestSha256 });
+    if (!patched(SEAL_RECORDS_LEAF)) await step('appendToLedger', input, { manifestKey, manifestSha256 });
     // One upsert at the end: each one is a history event and a visibility write on the Temporal
     // server, the bottleneck of the whole pipeline. Runs still in flight show 'received' (set at
     // start); the messages row has the fine-grained status.

@@ -4,6 +4,3 @@ export async function prepare(id: string): Promise<string> {
 export async function seal(id: string): Promise<string> {
   return id;
 }
-export async function appendToLedger(id: string): Promise<string> {
-  return id;
-}
