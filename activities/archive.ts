@@ -1,8 +1,7 @@
 // The archive steps the workflow runs, merged into as few as idempotence allows: each local
 // activity costs worker CPU and a marker in the history, so validate + persist + inline
 // attachments are one step (prepare) and the WORM commit + archived mark + ledger leaf another
-// (seal). Each
-// re-reads the receipt, so a retry after a crash starts from the store of record.
+// (seal). Each re-reads the receipt, so a retry after a crash starts from the store of record.
 import { finishReceipt } from '../db/receipts';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { storeInlineAttachments } from './attachments';

@@ -70,7 +70,7 @@ export async function commitWorm(
       ...opts,
       contentType: 'application/json',
     }),
-    // Rows exist only for declared attachments: most messages skip the round trip.
+    // Rows exist only for declared attachments (persist.ts): most messages skip the round trip.
     row.attachmentCount > 0
       ? sealQueries(db)
           .attachments.execute({ messageId: input.messageId })

@@ -1,10 +1,10 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, ne, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { type Db, executePrepared, preparedQuery, rowsOf } from '../db/client';
 import { recordConflict } from '../db/conflicts';
 import { finishReceipt, finishReceiptUpdate } from '../db/receipts';
-import { messages } from '../db/schema';
+import { attachments, messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
 import { type AppendResult, type LeafOutcome, leafCtes, leafOutcome, settleLeaf } from '../ledger/append';
 import type { Logger } from '../lib/logger';
@@ -38,20 +38,38 @@ export async function persistMessage(
     status: 'stored' as const,
     error: null,
   };
-  const inserted = await insertMessage(db, { ...identity(input), ...content });
-  if (inserted.length > 0) return { duplicate: false };
+  const [inserted] = await insertMessage(db, { ...identity(input), ...content });
+  if (inserted) {
+    if (inserted.replaced) await dropUndeclaredAttachments(db, input.messageId, payload.attachments.length);
+    return { duplicate: false };
+  }
 
   const [existing] = await db
     .select({ rawSha256: messages.rawSha256, status: messages.status, requestId: messages.requestId })
     .from(messages)
     .where(and(eq(messages.endpointId, input.endpointId), eq(messages.externalId, input.externalId)));
   if (!existing) throw new Error('message row vanished after a conflicting insert');
-  // Our own earlier attempt (a retried activity) is not a duplicate.
-  if (existing.requestId === input.requestId) return { duplicate: false };
+  // Our own earlier attempt (a retried activity) is not a duplicate; it may have stopped between
+  // replacing a failed row and clearing that row's leftover attachments.
+  if (existing.requestId === input.requestId) {
+    await dropUndeclaredAttachments(db, input.messageId, payload.attachments.length);
+    return { duplicate: false };
+  }
   const conflict = existing.rawSha256 !== input.raw.sha256;
   if (conflict) await recordConflict(db, input, existing.rawSha256, 'worker');
   log.info({ messageId: input.messageId, conflict }, 'duplicate message');
   return { duplicate: true, conflict, alreadyArchived: existing.status === 'archived' };
+}
+
+/**
+ * A failed message sent again replaces its row; the attachments its earlier run stored beyond the
+ * new payload's count are not this message's (the seal, messages.get and exports read every row).
+ * Their WORM objects stay, under retention, referenced by no manifest.
+ */
+async function dropUndeclaredAttachments(db: Db, messageId: string, declared: number): Promise<void> {
+  await db
+    .delete(attachments)
+    .where(and(eq(attachments.messageId, messageId), gte(attachments.ordinal, declared)));
 }
 
 /** A non-retryable failure stays visible: the row, the receipt and the audit log say failed, and why. */
@@ -130,9 +148,9 @@ const IDENTITY_KEYS = new Set(['id', 'tenantId', 'endpointId', 'externalId']);
  * The message row, inserted once: a prepared statement built from the row's own (fixed) keys.
  * The unique (endpoint, external_id) index is the permanent dedup guarantee. A row left 'failed'
  * by an earlier run is the one case that is replaced (all but its identity): the producer sent
- * again. Returns the row when it was inserted or replaced, nothing for a duplicate.
+ * again. Returns the row when it was inserted or replaced (and which), nothing for a duplicate.
  */
-function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string }[]> {
+function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string; replaced: boolean }[]> {
   const keys = Object.keys(row) as (keyof MessageInsert)[];
   // One prepared statement per set of columns a row has (its name says which).
   const name = `insert_message(${keys.join()})`;
@@ -152,7 +170,9 @@ function insertMessage(db: Db, row: MessageInsert): Promise<{ id: string }[]> {
         },
         setWhere: eq(messages.status, 'failed'),
       })
-      .returning({ id: messages.id })
+      // xmax is 0 on a row this statement inserted, the updating transaction's id on one it
+      // replaced (PostgreSQL's upsert idiom): tells a resend of a failed message from a new one.
+      .returning({ id: messages.id, replaced: sql<boolean>`xmax <> 0` })
       .prepare(name),
   );
   return query.execute(row);

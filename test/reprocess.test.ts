@@ -5,7 +5,7 @@
 // the same workflow id. The CLI verb rides the same procedure.
 
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
@@ -110,6 +110,48 @@ describe('messages.reprocess', () => {
         error: expect.stringMatching(/^DataError: 23514/),
       }),
     });
+  });
+
+  it('a failed message sent again with fewer attachments is sealed with only the ones it declares', async () => {
+    // The first send fails after two of its three attachments were stored: the third breaks a
+    // constraint on the attachments table.
+    const poisonFile = `poison-${randomUUID()}.txt`;
+    const attConstraint = `test_resend_${randomUUID().replaceAll('-', '')}`;
+    await stack.database.db.execute(
+      sql.raw(
+        `alter table attachments add constraint ${attConstraint} check (filename is distinct from '${poisonFile}') not valid`,
+      ),
+    );
+    const file = (filename: string, text: string) => ({
+      filename,
+      content_type: 'text/plain',
+      content_base64: Buffer.from(text).toString('base64'),
+    });
+    const first = samplePayload({
+      attachments: [file('a.txt', 'a'), file('b.txt', 'b'), file(poisonFile, 'c')],
+    });
+    const ack = (await (await postBearer(endpoint.url, secret, first)).json()) as Ack;
+    try {
+      await expect.poll(() => status(ack.message_id), { timeout: 30_000, interval: 250 }).toBe('failed');
+    } finally {
+      await stack.database.db.execute(sql.raw(`alter table attachments drop constraint ${attConstraint}`));
+    }
+
+    // The producer sends it again with only the first attachment: the record is this message.
+    const again = { ...first, body: 'sent again', attachments: [file('a.txt', 'a')] };
+    const res = await postBearer(endpoint.url, secret, again);
+    expect(((await res.json()) as Ack).status).toBe('accepted');
+    await expect.poll(() => status(ack.message_id), { timeout: 30_000, interval: 250 }).toBe('archived');
+    const manifest = JSON.parse(
+      readFileSync(
+        path.join(stack.wormDir, messagePrefix(tenantId, ack.message_id), 'manifest.json'),
+        'utf8',
+      ),
+    ) as { attachments: { ordinal: number; filename: string }[] };
+    expect(manifest.attachments.map((a) => [a.ordinal, a.filename])).toEqual([[0, 'a.txt']]);
+    const shown = await api.messages.get.query({ id: ack.message_id });
+    expect(shown.attachments.map((a) => a.filename)).toEqual(['a.txt']);
+    expect((await api.messages.verify.mutate({ id: ack.message_id })).ok).toBe(true);
   });
 
   it('refuses an archived message with the reason message_archived, changing nothing', async () => {
