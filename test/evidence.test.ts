@@ -16,8 +16,11 @@ import { openNote, parseCheckpoint, parseTlogProof } from '../evidence/checkpoin
 import { leafHash, verifyConsistency, verifyInclusion } from '../evidence/merkle';
 import { type Receipt, verifyReceipt } from '../evidence/receipt';
 import type { PublishedKey } from '../evidence/signing-key';
+import { appendLeaf } from '../ledger/append';
 import { auditTenant } from '../ledger/audit';
 import { logOrigin } from '../ledger/deps';
+import { ensureLedgerWorkflows } from '../ledger/ensure';
+import { integratorWorkflowId } from '../ledger/workflow-ids';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 import { type Ack, postBearer, samplePayload } from './helpers/webhooks';
@@ -115,6 +118,40 @@ describe('evidence: receipts, transparency log, audit, reconcile', () => {
     expect(dup.receipt).toEqual(first.ack.receipt);
     expect(await api.messages.receipt.query({ id: first.ack.message_id })).toEqual(first.ack.receipt);
   });
+
+  it("an idle tenant's integrator looks less and less often; a leaf brings it back to every second", async () => {
+    const { tenantId: quiet } = await stack.newTenant();
+    const settings = { taskQueue: stack.taskQueue, auditIntervalSeconds: 3600, auditSample: 0 };
+    await ensureLedgerWorkflows(stack.deps.temporal, quiet, settings);
+    const handle = stack.deps.temporal.workflow.getHandle(integratorWorkflowId(quiet));
+    const looks = async () =>
+      (await handle.fetchHistory()).events?.filter(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      ).length ?? 0;
+
+    // Nothing to do: it looks after 1, 2, 4, 8 s… (at 1, 3, 7 s), not every second (9 looks).
+    await new Promise((r) => setTimeout(r, 9000));
+    const idleLooks = await looks();
+    expect(idleLooks).toBeGreaterThanOrEqual(2);
+    expect(idleLooks).toBeLessThanOrEqual(4);
+
+    // A leaf (as seal records it) is numbered within the idle pause's 10 s cap.
+    const messageId = randomUUID();
+    await appendLeaf(stack.deps.db, {
+      tenantId: quiet,
+      messageId,
+      manifestSha256: sha256(messageId),
+      manifestKey: 'k',
+    });
+    const indexOf = async () =>
+      (await stack.deps.db.select().from(ledgerLeaves).where(eq(ledgerLeaves.messageId, messageId)))[0]
+        ?.leafIndex;
+    await expect.poll(indexOf, { timeout: 15_000, interval: 250 }).toBe(0);
+    // …and then it looks every second again while that leaf awaits its checkpoint.
+    const before = await looks();
+    await new Promise((r) => setTimeout(r, 3500));
+    expect((await looks()) - before).toBeGreaterThanOrEqual(2);
+  }, 60_000);
 
   it('the statement that archives a message records its leaf; a retried seal changes nothing, another manifest is refused', async () => {
     const { db } = stack.deps;

@@ -1,7 +1,8 @@
 // The per-tenant ledger workflows. ledgerIntegrator sequences new leaves every second and seals
 // a checkpoint when 1,000 are waiting or 10 s have passed (the policy lives in the activity);
-// ledgerAuditor audits the log on a fixed interval. Both continue-as-new to keep histories short.
-import { continueAsNew, proxyLocalActivities, sleep } from '@temporalio/workflow';
+// while its tenant sends nothing it looks less and less often, down to every 10 s. ledgerAuditor
+// audits the log on a fixed interval. Both continue-as-new to keep histories short.
+import { continueAsNew, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
@@ -15,11 +16,23 @@ const acts = proxyLocalActivities<Activities>({
 });
 
 const ITERATIONS_PER_RUN = 300;
+// Each look is a timer, a workflow task and a local activity: ~12 ms of CPU across the dev server
+// and the worker (measured: 50 idle tenants took 55 % of a core looking every second). So an idle
+// tenant's integrator doubles its pause up to the checkpoint cadence's 10 s; the first look that
+// finds a leaf waiting goes back to every second. A leaf archived after a quiet spell is numbered
+// and checkpointed within ~10 s instead of ~1 s.
+const BUSY_PAUSE_MS = 1000;
+const IDLE_PAUSE_MAX_MS = 10_000;
 
 export async function ledgerIntegrator(input: { tenantId: string }): Promise<void> {
+  // Runs started before the back-off keep looking every second until they continue as new.
+  const backOff = patched('ledger-integrator-idle-back-off');
+  let pauseMs = BUSY_PAUSE_MS;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
-    await sleep('1 second');
-    await acts.integrateCheckpoint(input.tenantId);
+    await sleep(pauseMs);
+    const result = await acts.integrateCheckpoint(input.tenantId);
+    const idle = !result.integrated && result.pending === 0;
+    pauseMs = backOff && idle ? Math.min(pauseMs * 2, IDLE_PAUSE_MAX_MS) : BUSY_PAUSE_MS;
   }
   await continueAsNew<typeof ledgerIntegrator>(input);
 }
