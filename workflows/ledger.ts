@@ -2,7 +2,7 @@
 // a checkpoint when 1,000 are waiting or 10 s have passed (the policy lives in the activity);
 // while its tenant sends nothing it looks less and less often, down to every 10 s. ledgerAuditor
 // audits the log on a fixed interval. Both continue-as-new to keep histories short.
-import { continueAsNew, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' };
@@ -25,14 +25,14 @@ const BUSY_PAUSE_MS = 1000;
 const IDLE_PAUSE_MAX_MS = 10_000;
 
 export async function ledgerIntegrator(input: { tenantId: string }): Promise<void> {
-  // Runs started before the back-off keep looking every second until they continue as new.
-  const backOff = patched('ledger-integrator-idle-back-off');
+  // No patch needed: replay does not compare a timer's duration, only that a timer comes next
+  // (workflows/replay.test.ts replays a run recorded before the back-off).
   let pauseMs = BUSY_PAUSE_MS;
   for (let i = 0; i < ITERATIONS_PER_RUN; i++) {
     await sleep(pauseMs);
     const result = await acts.integrateCheckpoint(input.tenantId);
     const idle = !result.integrated && result.pending === 0;
-    pauseMs = backOff && idle ? Math.min(pauseMs * 2, IDLE_PAUSE_MAX_MS) : BUSY_PAUSE_MS;
+    pauseMs = idle ? Math.min(pauseMs * 2, IDLE_PAUSE_MAX_MS) : BUSY_PAUSE_MS;
   }
   await continueAsNew<typeof ledgerIntegrator>(input);
 }
