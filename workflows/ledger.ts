@@ -17,7 +17,7 @@ const acts = proxyLocalActivities<Activities>({
 
 const ITERATIONS_PER_RUN = 300;
 // Each look is a timer, a workflow task and a local activity: ~12 ms of CPU across the dev server
-// and the worker (measured: 50 idle tenants took 55 % of a core looking every second). So an idle
+// and the worker (measured: 50 idle tenants took 56 % of a core looking every second). So an idle
 // tenant's integrator doubles its pause up to the checkpoint cadence's 10 s; the first look that
 // finds a leaf waiting goes back to every second. A leaf archived after a quiet spell is numbered
 // and checkpointed within ~10 s instead of ~1 s.
