@@ -1,5 +1,6 @@
 // Attachments: inline ones are decoded and sealed here; URL ones are recorded and fetched by
-// the fetch activity. Each is identified by its position in the payload, so retries upsert.
+// the fetch activity. Each is identified by its position in the payload, so retries upsert; its
+// WORM key also names the bytes that declared it (worm/keys.ts).
 import { and, eq } from 'drizzle-orm';
 import { attachments } from '../db/schema';
 import { escapeText } from '../db/storable-text';
@@ -40,11 +41,15 @@ export async function storeInlineAttachments(
     }
     inline++;
     const bytes = Buffer.from(spec.content_base64, 'base64');
-    const put = await worm.put(attachmentKey(input.tenantId, input.messageId, ordinal), bytes, {
-      contentType: spec.content_type,
-      retainUntil: until,
-      ...(spec.sha256 ? { expectedSha256: spec.sha256.toLowerCase() } : {}),
-    });
+    const put = await worm.put(
+      attachmentKey(input.tenantId, input.messageId, input.raw.sha256, ordinal),
+      bytes,
+      {
+        contentType: spec.content_type,
+        retainUntil: until,
+        ...(spec.sha256 ? { expectedSha256: spec.sha256.toLowerCase() } : {}),
+      },
+    );
     await db
       .insert(attachments)
       .values({

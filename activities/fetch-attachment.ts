@@ -36,7 +36,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         const result = await fetchToWorm({
           url: unescapeText(row.url),
           worm,
-          key: attachmentKey(input.tenantId, input.messageId, ordinal),
+          key: attachmentKey(input.tenantId, input.messageId, input.rawSha256, ordinal),
           retainUntil: retainUntil(message.receivedAt, message.retentionDays),
           // The payload's content_type and filename win; the response's headers are provenance.
           contentType: row.contentType,

@@ -1,5 +1,5 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
-import { and, eq, gte, ne, sql } from 'drizzle-orm';
+import { and, eq, gte, isNull, ne, or, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { type Db, executePrepared, preparedQuery, rowsOf } from '../db/client';
 import { recordConflict } from '../db/conflicts';
@@ -10,6 +10,7 @@ import { type AppendResult, type LeafOutcome, leafCtes, leafOutcome, settleLeaf 
 import type { Logger } from '../lib/logger';
 import { metrics } from '../lib/metrics';
 import type { ParseResult } from '../lib/payload';
+import { attachmentsPrefix } from '../worm/keys';
 import type { MessageContext } from './message-context';
 
 export type PersistResult =
@@ -40,7 +41,7 @@ export async function persistMessage(
   };
   const [inserted] = await insertMessage(db, { ...identity(input), ...content });
   if (inserted) {
-    if (inserted.replaced) await dropUndeclaredAttachments(db, input.messageId, payload.attachments.length);
+    if (inserted.replaced) await dropOtherRunsAttachments(db, input, payload.attachments.length);
     return { duplicate: false };
   }
 
@@ -52,7 +53,7 @@ export async function persistMessage(
   // Our own earlier attempt (a retried activity) is not a duplicate; it may have stopped between
   // replacing a failed row and clearing that row's leftover attachments.
   if (existing.requestId === input.requestId) {
-    await dropUndeclaredAttachments(db, input.messageId, payload.attachments.length);
+    await dropOtherRunsAttachments(db, input, payload.attachments.length);
     return { duplicate: false };
   }
   const conflict = existing.rawSha256 !== input.raw.sha256;
@@ -62,14 +63,29 @@ export async function persistMessage(
 }
 
 /**
- * A failed message sent again replaces its row; the attachments its earlier run stored beyond the
- * new payload's count are not this message's (the seal, messages.get and exports read every row).
- * Their WORM objects stay, under retention, referenced by no manifest.
+ * A failed message sent again replaces its row; the attachment rows its earlier run left are not
+ * this message's unless they are this very payload's, sealed (the seal, messages.get and exports
+ * read every row). Kept: stored rows within the new count whose object is under this payload's
+ * bytes (a reprocess, an identical resend, a retried attempt: no second download). Dropped: the
+ * rest, which this run records again from its own payload (a URL attachment that had failed to
+ * download is tried again). The dropped rows' WORM objects stay, under retention, referenced by
+ * no manifest.
  */
-async function dropUndeclaredAttachments(db: Db, messageId: string, declared: number): Promise<void> {
+async function dropOtherRunsAttachments(db: Db, input: MessageContext, declared: number): Promise<void> {
+  const ours = attachmentsPrefix(input.tenantId, input.messageId, input.raw.sha256);
   await db
     .delete(attachments)
-    .where(and(eq(attachments.messageId, messageId), gte(attachments.ordinal, declared)));
+    .where(
+      and(
+        eq(attachments.messageId, input.messageId),
+        or(
+          gte(attachments.ordinal, declared),
+          ne(attachments.status, 'stored'),
+          isNull(attachments.wormKey),
+          sql`not starts_with(${attachments.wormKey}, ${ours})`,
+        ),
+      ),
+    );
 }
 
 /** A non-retryable failure stays visible: the row, the receipt and the audit log say failed, and why. */

@@ -224,7 +224,7 @@ async function seed(db: Db, dir: string, worm: LocalWormStore, N: number) {
           contentType: 'application/json',
           retainUntil: until,
         });
-        const attPut = await worm.put(attachmentKey(tenantId, id, 0), att, {
+        const attPut = await worm.put(attachmentKey(tenantId, id, sha(raw), 0), att, {
           contentType: 'application/octet-stream',
           retainUntil: until,
         });

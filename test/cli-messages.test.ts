@@ -105,7 +105,7 @@ describe('scripts/admin messages search|verify|download', () => {
     expect(JSON.parse(ok.stdout).ok).toBe(true);
 
     // Tamper with the sealed attachment on disk (root can; the store's files are read-only).
-    const file = path.join(stack.wormDir, attachmentKey(tenantId, ack.message_id, 0));
+    const file = path.join(stack.wormDir, attachmentKey(tenantId, ack.message_id, sha(raw), 0));
     chmodSync(file, 0o644);
     writeFileSync(file, Buffer.from('%PDF-1.7\nthe quarterly REPORT\n'));
     const bad = await cli('messages', 'verify', ack.message_id);

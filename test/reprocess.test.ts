@@ -23,6 +23,7 @@ describe('messages.reprocess', () => {
   let stack: Stack;
   let api: ReturnType<typeof adminClient>;
   let tenantId: string;
+  let adminKey: string;
   let env: Record<string, string>;
   let endpoint: { id: string; url: string };
   let secret: string;
@@ -45,10 +46,38 @@ describe('messages.reprocess', () => {
       .from(auditLog)
       .where(and(eq(auditLog.tenantId, tenantId), eq(auditLog.action, 'message.reprocessed')));
 
+  const file = (filename: string, text: string) => ({
+    filename,
+    content_type: 'text/plain',
+    content_base64: Buffer.from(text).toString('base64'),
+  });
+  /**
+   * Sends `attachments` and a last one that breaks a constraint on the attachments table, so the
+   * run fails after storing the others; returns the payload sent and its ack once it has failed.
+   */
+  const sendFailingAfter = async (attachments: Record<string, string>[]) => {
+    const poisonFile = `poison-${randomUUID()}.txt`;
+    const attConstraint = `test_resend_${randomUUID().replaceAll('-', '')}`;
+    await stack.database.db.execute(
+      sql.raw(
+        `alter table attachments add constraint ${attConstraint} check (filename is distinct from '${poisonFile}') not valid`,
+      ),
+    );
+    const sent = samplePayload({ attachments: [...attachments, file(poisonFile, 'c')] });
+    const ack = (await (await postBearer(endpoint.url, secret, sent)).json()) as Ack;
+    try {
+      await expect.poll(() => status(ack.message_id), { timeout: 30_000, interval: 250 }).toBe('failed');
+    } finally {
+      await stack.database.db.execute(sql.raw(`alter table attachments drop constraint ${attConstraint}`));
+    }
+    return { sent, ack };
+  };
+
   beforeAll(async () => {
     stack = await startStack({ env: { STUCK_AFTER_MS: String(STUCK_AFTER_MS) } });
     const t = await stack.newTenant();
     tenantId = t.tenantId;
+    adminKey = t.adminKey;
     env = { API_URL: stack.baseUrl, ADMIN_API_KEY: t.adminKey };
     api = adminClient(stack.baseUrl, t.adminKey);
     ({ endpoint, secret } = await api.endpoints.create.mutate({ name: 'reprocess', authMode: 'bearer' }));
@@ -113,29 +142,8 @@ describe('messages.reprocess', () => {
   });
 
   it('a failed message sent again with fewer attachments is sealed with only the ones it declares', async () => {
-    // The first send fails after two of its three attachments were stored: the third breaks a
-    // constraint on the attachments table.
-    const poisonFile = `poison-${randomUUID()}.txt`;
-    const attConstraint = `test_resend_${randomUUID().replaceAll('-', '')}`;
-    await stack.database.db.execute(
-      sql.raw(
-        `alter table attachments add constraint ${attConstraint} check (filename is distinct from '${poisonFile}') not valid`,
-      ),
-    );
-    const file = (filename: string, text: string) => ({
-      filename,
-      content_type: 'text/plain',
-      content_base64: Buffer.from(text).toString('base64'),
-    });
-    const first = samplePayload({
-      attachments: [file('a.txt', 'a'), file('b.txt', 'b'), file(poisonFile, 'c')],
-    });
-    const ack = (await (await postBearer(endpoint.url, secret, first)).json()) as Ack;
-    try {
-      await expect.poll(() => status(ack.message_id), { timeout: 30_000, interval: 250 }).toBe('failed');
-    } finally {
-      await stack.database.db.execute(sql.raw(`alter table attachments drop constraint ${attConstraint}`));
-    }
+    // The first send fails after two of its three attachments were stored.
+    const { sent: first, ack } = await sendFailingAfter([file('a.txt', 'a'), file('b.txt', 'b')]);
 
     // The producer sends it again with only the first attachment: the record is this message.
     const again = { ...first, body: 'sent again', attachments: [file('a.txt', 'a')] };
@@ -151,6 +159,38 @@ describe('messages.reprocess', () => {
     expect(manifest.attachments.map((a) => [a.ordinal, a.filename])).toEqual([[0, 'a.txt']]);
     const shown = await api.messages.get.query({ id: ack.message_id });
     expect(shown.attachments.map((a) => a.filename)).toEqual(['a.txt']);
+    expect((await api.messages.verify.mutate({ id: ack.message_id })).ok).toBe(true);
+  });
+
+  it('a failed message sent again with other attachments at the same positions seals the new ones', async () => {
+    // The first send fails after recording a URL attachment (position 0, not fetched yet) and
+    // storing an inline one (position 1).
+    const { sent: first, ack } = await sendFailingAfter([
+      { filename: 'remote.pdf', content_type: 'application/pdf', url: 'https://files.invalid/remote.pdf' },
+      file('a.txt', 'first version'),
+    ]);
+
+    // Sent again: position 0 is now inline, position 1 has other bytes. Before attachment keys
+    // named the payload's hash, position 1's object collided with the failed run's (a WORM key
+    // is written once) and the acknowledged resend failed for good.
+    const again = { ...first, attachments: [file('x.txt', 'inline now'), file('a.txt', 'second version')] };
+    const res = await postBearer(endpoint.url, secret, again);
+    expect(((await res.json()) as Ack).status).toBe('accepted');
+    await expect.poll(() => status(ack.message_id), { timeout: 30_000, interval: 250 }).toBe('archived');
+
+    const shown = await api.messages.get.query({ id: ack.message_id });
+    expect(shown.attachments.map((a) => [a.ordinal, a.filename, a.source, a.url, a.status])).toEqual([
+      [0, 'x.txt', 'inline', null, 'stored'],
+      [1, 'a.txt', 'inline', null, 'stored'],
+    ]);
+    const download = async (n: number) =>
+      (
+        await fetch(`${stack.baseUrl}/api/messages/${ack.message_id}/attachments/${n}`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).text();
+    expect(await download(0)).toBe('inline now');
+    expect(await download(1)).toBe('second version');
     expect((await api.messages.verify.mutate({ id: ack.message_id })).ok).toBe(true);
   });
 

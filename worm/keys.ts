@@ -17,8 +17,15 @@ export const messageRecordKey = (tenantId: string, messageId: string) =>
   `${messagePrefix(tenantId, messageId)}/message.json`;
 export const manifestKey = (tenantId: string, messageId: string) =>
   `${messagePrefix(tenantId, messageId)}/manifest.json`;
-export const attachmentKey = (tenantId: string, messageId: string, ordinal: number) =>
-  `${messagePrefix(tenantId, messageId)}/attachments/${ordinal}`;
+/**
+ * A message's attachments live under the hash of the exact bytes that declared them: a failed
+ * message sent again with other attachments seals them beside the failed run's objects, never
+ * onto them (a key is written once; the same key with other bytes is a conflict).
+ */
+export const attachmentsPrefix = (tenantId: string, messageId: string, rawSha256: string) =>
+  `${messagePrefix(tenantId, messageId)}/attachments/${rawSha256}/`;
+export const attachmentKey = (tenantId: string, messageId: string, rawSha256: string, ordinal: number) =>
+  `${attachmentsPrefix(tenantId, messageId, rawSha256)}${ordinal}`;
 
 export function retainUntil(receivedAt: Date | string, retentionDays: number): Date {
   return new Date(new Date(receivedAt).getTime() + retentionDays * 86_400_000);
