@@ -11,8 +11,7 @@ import { manifestKey, messageRecordKey, rawBodyKey, retainUntil } from '../worm/
 import { MANIFEST_VERSION, manifestBytes } from '../worm/manifest';
 import type { WormStore } from '../worm/store';
 import type { ActivityDeps } from './deps';
-import { ArchiveDataError } from './failures';
-import { contextOf, verifiedRawBytes } from './message-context';
+import { contextOf, receiptOrFail, verifiedRawBytes } from './message-context';
 
 /** The seal's reads, built once, prepared (db/client.ts preparedQuery). */
 const sealQueries = (db: Db) =>
@@ -35,8 +34,8 @@ const sealQueries = (db: Db) =>
 
 /** What a seal is made from: the receipt's context and bytes, the stored row, the endpoint's name. */
 export async function loadSealContext(db: Db, worm: WormStore, input: ArchiveMessageInput) {
-  const [row] = await sealQueries(db).context.execute({ id: input.messageId });
-  if (!row) throw new ArchiveDataError('integrity', `no ingest receipt ${input.messageId}`);
+  const [found] = await sealQueries(db).context.execute({ id: input.messageId });
+  const row = receiptOrFail(found, input);
   const raw = await verifiedRawBytes(worm, row.receipt, input);
   if (!row.message) throw new Error(`message ${input.messageId} not persisted yet`);
   return { ctx: contextOf(row.receipt), raw, message: row.message, endpointName: row.endpointName };

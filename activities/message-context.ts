@@ -27,11 +27,14 @@ export interface MessageContext {
 
 /** The receipt behind a workflow input, without its bytes (enough to record a failure). */
 export async function loadReceiptContext(db: Db, input: ArchiveMessageInput) {
-  const receipt = await loadReceipt(db, input.messageId);
-  if (!receipt) {
-    throw new ArchiveDataError('integrity', `no ingest receipt ${input.messageId}`);
-  }
+  const receipt = receiptOrFail(await loadReceipt(db, input.messageId), input);
   return { receipt, ctx: contextOf(receipt) };
+}
+
+/** A workflow whose receipt is gone can never archive: non-retryable, the message fails. */
+export function receiptOrFail<T>(found: T | undefined, input: ArchiveMessageInput): T {
+  if (!found) throw new ArchiveDataError('integrity', `no ingest receipt ${input.messageId}`);
+  return found;
 }
 
 /** The context plus the exact bytes received and the message JSON the archive is made from. */

@@ -11,7 +11,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SA_ATTACHMENTS, SA_STATUS } from '../lib/temporal/search-attributes';
-import { type ArchiveMessageInput, type ArchiveOutcome, NON_RETRYABLE, RETRYABLE } from './types';
+import {
+  type ArchiveMessageInput,
+  type ArchiveOutcome,
+  NON_RETRYABLE,
+  RETRYABLE,
+  SEAL_RECORDS_LEAF_PATCH,
+} from './types';
 
 // Infrastructure outages (database, object store) are waited out: retries never give up,
 // because an acknowledged message must end archived. Bad data is non-retryable by type.
@@ -41,9 +47,6 @@ const local = proxyLocalActivities<Activities>({
   },
 });
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
-
-/** The patch that folded the ledger step into seal (one local activity and one round trip fewer). */
-const SEAL_RECORDS_LEAF = 'seal-records-ledger-leaf';
 
 type StepName =
   | 'prepare'
@@ -104,7 +107,8 @@ export async function archiveMessage(input: ArchiveMessageInput): Promise<Archiv
     // the statement that marks it archived. Runs started before it did replay their separate
     // ledger step (idempotent: it finds the leaf).
     const { manifestKey, manifestSha256 } = await step('seal', input);
-    if (!patched(SEAL_RECORDS_LEAF)) await step('appendToLedger', input, { manifestKey, manifestSha256 });
+    if (!patched(SEAL_RECORDS_LEAF_PATCH))
+      await step('appendToLedger', input, { manifestKey, manifestSha256 });
     // One upsert at the end: each one is a history event and a visibility write on the Temporal
     // server, the bottleneck of the whole pipeline. Runs still in flight show 'received' (set at
     // start); the messages row has the fine-grained status.

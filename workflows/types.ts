@@ -22,6 +22,12 @@ export type ArchiveOutcome =
   | { outcome: 'archived'; messageId: string; manifestKey: string }
   | { outcome: 'duplicate'; messageId: string; conflict: boolean };
 
+/**
+ * archiveMessage's patch that folded the ledger step into seal (one local activity and one round
+ * trip fewer). Here, not in the workflow, so the e2e benchmark's stand-in records the same marker.
+ */
+export const SEAL_RECORDS_LEAF_PATCH = 'seal-records-ledger-leaf';
+
 // Every failure type an activity can end with (activities/failures.ts maps errors to them).
 
 /** Never retried. The first three fail the message (recorded as failed); a failed fetch fails

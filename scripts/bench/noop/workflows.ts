@@ -4,6 +4,7 @@
 // workflows/archive-message.ts, or the ratio means nothing.
 import { patched, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import { SA_ATTACHMENTS, SA_STATUS } from '../../../lib/temporal/search-attributes';
+import { SEAL_RECORDS_LEAF_PATCH } from '../../../workflows/types';
 import type * as activities from './activities';
 
 const acts = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30 seconds' });
@@ -11,7 +12,7 @@ const acts = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '30 
 export async function noopArchive(id: string): Promise<string> {
   await acts.prepare(id);
   await acts.seal(id);
-  patched('seal-records-ledger-leaf'); // archiveMessage's patch marker: the same history
+  patched(SEAL_RECORDS_LEAF_PATCH); // archiveMessage's patch marker: the same history
   upsertSearchAttributes([
     { key: SA_STATUS, value: 'archived' },
     { key: SA_ATTACHMENTS, value: 'none' },
