@@ -15,6 +15,23 @@ import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadMessageContext, parseOrFail } from './message-context';
 
 export function createFetchAttachmentActivities({ db, worm, log, fetch }: ActivityDeps) {
+  const recordStored = (
+    id: string,
+    sealed: { key: string; sha256: string; size: number; provenance: Record<string, unknown> },
+  ) =>
+    db
+      .update(attachments)
+      .set({
+        status: 'stored',
+        sha256: sealed.sha256,
+        size: sealed.size,
+        wormKey: sealed.key,
+        error: null,
+        provenance: sealed.provenance,
+        updatedAt: new Date(),
+      })
+      .where(eq(attachments.id, id));
+
   return {
     async fetchAttachment(
       input: ArchiveMessageInput,
@@ -27,6 +44,18 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
       if (!row?.url) throw new FetchPermanentError('bad_url', `attachment ${ordinal} has no URL`);
       if (row.status === 'stored' && row.sha256 && row.size !== null)
         return { sha256: row.sha256, size: row.size };
+      const key = attachmentKey(input.tenantId, input.messageId, input.rawSha256, ordinal);
+      // An earlier attempt may have sealed the download and stopped before recording it (killed,
+      // or the database unreachable). The sealed object is the attachment: a second download
+      // could only bring the same bytes again, or other bytes the key would refuse (write once),
+      // which would have recorded an attachment we hold as fetch_failed.
+      const sealed = await worm.head(key);
+      if (sealed) {
+        await recordStored(row.id, { ...sealed, provenance: { sealedByEarlierAttempt: true } });
+        log.info({ messageId: input.messageId, ordinal }, 'attachment already sealed by an earlier attempt');
+        metrics.attachmentFetch('stored');
+        return { sha256: sealed.sha256, size: sealed.size };
+      }
 
       // The producer's declared hash lives in the payload, the exact bytes we were sent.
       const { ctx: message, message: bytes } = await loadMessageContext(db, worm, input);
@@ -36,7 +65,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         const result = await fetchToWorm({
           url: unescapeText(row.url),
           worm,
-          key: attachmentKey(input.tenantId, input.messageId, input.rawSha256, ordinal),
+          key,
           retainUntil: retainUntil(message.receivedAt, message.retentionDays),
           // The payload's content_type and filename win; the response's headers are provenance.
           contentType: row.contentType,
@@ -46,18 +75,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
           onProgress: (bytes) => ctx.heartbeat({ bytes }),
           signal: ctx.cancellationSignal,
         });
-        await db
-          .update(attachments)
-          .set({
-            status: 'stored',
-            sha256: result.sha256,
-            size: result.size,
-            wormKey: result.key,
-            error: null,
-            provenance: { ...result.provenance },
-            updatedAt: new Date(),
-          })
-          .where(eq(attachments.id, row.id));
+        await recordStored(row.id, { ...result, provenance: { ...result.provenance } });
         metrics.attachmentFetch('stored');
         return { sha256: result.sha256, size: result.size };
       } catch (err) {

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../db/schema';
+import { messageIdFor } from '../lib/ids';
 import { SA_ATTACHMENTS } from '../lib/temporal/search-attributes';
-import { manifestKey } from '../worm/keys';
+import { attachmentKey, manifestKey } from '../worm/keys';
+import { LocalWormStore } from '../worm/local-store';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient } from './helpers/trpc-client';
 import { type Ack, postBearer, samplePayload } from './helpers/webhooks';
@@ -33,6 +35,7 @@ beforeAll(async () => {
     if (route === '/redirect') return res.writeHead(302, { location: '/ok' }).end();
     if (route === '/gone') return res.writeHead(404).end('no');
     if (route === '/down') return res.writeHead(503).end('always down');
+    if (route === '/changes') return res.writeHead(200).end(`a new version, ${n}\n`);
     if (route === '/big') return res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024, 1));
     res.writeHead(404).end();
   });
@@ -142,6 +145,41 @@ describe('URL attachments', () => {
     const run = await handle.describe();
     expect(run.typedSearchAttributes.get(SA_ATTACHMENTS)).toBe('fetch_failed');
   }, 90_000);
+
+  it('records a download an earlier attempt sealed but did not record, without downloading again', async () => {
+    const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'resumed', authMode: 'bearer' });
+    const payload = samplePayload({
+      attachments: [{ filename: 'live.pdf', content_type: 'application/pdf', url: `${filesUrl}/changes` }],
+    });
+    const raw = JSON.stringify(payload);
+    // What an attempt killed between its put and its row update leaves: the object sealed under
+    // the attachment's key, the row still pending. The server now answers other bytes, as a
+    // live document may; a second download would collide with the sealed object.
+    const earlier = Buffer.from('the bytes the first attempt downloaded\n');
+    const messageId = messageIdFor(endpoint.id, payload.external_id);
+    await new LocalWormStore(stack.wormDir).put(
+      attachmentKey(tenantId, messageId, sha(Buffer.from(raw)), 0),
+      earlier,
+      {
+        contentType: 'application/pdf',
+        retainUntil: new Date(Date.now() + 86_400_000),
+      },
+    );
+
+    const ack = (await (await postBearer(endpoint.url, secret, raw)).json()) as Ack;
+    expect(ack.message_id).toBe(messageId);
+    await expect
+      .poll(async () => (await api.messages.get.query({ id: messageId })).status, { timeout: 30_000 })
+      .toBe('archived');
+    const [att] = (await api.messages.get.query({ id: messageId })).attachments;
+    expect(att).toMatchObject({ status: 'stored', sha256: sha(earlier), size: earlier.length, error: null });
+    expect(hits.get('/changes') ?? 0).toBe(0);
+    const manifest = JSON.parse(
+      readFileSync(path.join(stack.wormDir, manifestKey(tenantId, messageId)), 'utf8'),
+    );
+    expect(manifest.attachments[0].provenance).toEqual({ sealedByEarlierAttempt: true });
+    expect((await api.messages.verify.mutate({ id: messageId })).ok).toBe(true);
+  }, 60_000);
 });
 
 describe('SSRF guard in the archive path', () => {
