@@ -291,6 +291,27 @@ describe('S3WormStore on SeaweedFS with Object Lock', () => {
     expect((await versionsOf(key)).versions).toHaveLength(1);
   });
 
+  it('extends COMPLIANCE retention, never shortens it: by a put of the same bytes and by extendRetention', async () => {
+    const key = newKey();
+    const bytes = Buffer.from('kept longer');
+    const first = secondsFromNow(3600_000);
+    await store.put(key, bytes, { contentType: CONTENT_TYPE, retainUntil: first });
+    const later = secondsFromNow(7200_000);
+    expect((await store.put(key, bytes, { contentType: CONTENT_TYPE, retainUntil: later })).created).toBe(
+      false,
+    );
+    const retention = async () =>
+      (await s3.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key }))).Retention;
+    expect(await retention()).toMatchObject({ Mode: 'COMPLIANCE', RetainUntilDate: later });
+    await store.extendRetention(key, first); // earlier: nothing changes
+    expect((await store.head(key))?.retainUntil).toEqual(later);
+    const latest = secondsFromNow(10_800_000);
+    await store.extendRetention(key, latest);
+    expect(await retention()).toMatchObject({ Mode: 'COMPLIANCE', RetainUntilDate: latest });
+    expect((await versionsOf(key)).versions).toHaveLength(1);
+    await expect(store.extendRetention(newKey(), latest)).rejects.toBeInstanceOf(WormNotFoundError);
+  });
+
   it('refuses different bytes for a sealed key and keeps the original', async () => {
     const key = newKey();
     const original = Buffer.from('original');

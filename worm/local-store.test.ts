@@ -250,6 +250,23 @@ describe('LocalWormStore', () => {
     expect(existsSync(`${objectPath}.meta.json`)).toBe(false);
   });
 
+  it('extends retention, never shortens it: by a put of the same bytes and by extendRetention', async () => {
+    const { store } = setup();
+    const bytes = Buffer.from('kept longer');
+    await store.put(KEY, bytes, opts);
+    const later = new Date('2032-01-01T00:00:00.000Z');
+    expect((await store.put(KEY, bytes, { ...opts, retainUntil: later })).created).toBe(false);
+    expect((await store.head(KEY))?.retainUntil).toEqual(later);
+    await store.put(KEY, bytes, opts); // an earlier date changes nothing
+    await store.extendRetention(KEY, RETAIN_UNTIL);
+    expect((await store.head(KEY))?.retainUntil).toEqual(later);
+    const latest = new Date('2033-06-01T00:00:00.000Z');
+    await store.setLegalHold(KEY, true);
+    await store.extendRetention(KEY, latest);
+    expect(await store.head(KEY)).toMatchObject({ retainUntil: latest, legalHold: true });
+    await expect(store.extendRetention(`${KEY}.absent`, latest)).rejects.toBeInstanceOf(WormNotFoundError);
+  });
+
   it('never shortens retention when a stale sidecar is found for the same bytes', async () => {
     const { store, objectPath } = setup();
     const bytes = Buffer.from('stale');

@@ -193,7 +193,21 @@ export class LocalWormStore implements WormStore {
     // Data without sidecar: an earlier put crashed between the two links (or is still running).
     // The bytes are ours, so our metadata describes them; if the other put wins the race, fine.
     if (!existing) await this.writeSidecarNoOverwrite(path, ours);
+    else await this.extendSidecar(path, existing, ours.retainUntil);
     return { key, sha256, size: existing?.size ?? ours.size, created: false };
+  }
+
+  async extendRetention(key: string, retainUntil: Date): Promise<void> {
+    const path = this.pathFor(key);
+    const meta = (await isFile(path)) ? await readSidecar(sidecarPath(path)) : null;
+    if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
+    await this.extendSidecar(path, meta, retainUntil.toISOString());
+  }
+
+  /** Later only; the hold and the rest as they are (a concurrent hold change: last writer wins). */
+  private async extendSidecar(path: string, meta: Sidecar, retainUntil: string): Promise<void> {
+    if (Date.parse(meta.retainUntil) >= Date.parse(retainUntil)) return;
+    await this.replaceSidecar(path, { ...meta, retainUntil });
   }
 
   /**

@@ -20,6 +20,7 @@ export function withWormMetrics(store: WormStore): WormStore {
     put,
     get: (key) => store.get(key),
     head: (key) => store.head(key),
+    extendRetention: (key, until) => store.extendRetention(key, until),
     delete: (key) => store.delete(key),
     setLegalHold: (key, on) => store.setLegalHold(key, on),
     list: (prefix) => store.list(prefix),

@@ -201,21 +201,38 @@ export class S3WormStore implements WormStore {
     if (!head) return null;
     const sha256 = await this.sha256Of(key, head);
     if (sha256 !== ours.sha256) throw new WormConflictError(key, sha256, ours.sha256);
-    // Same bytes but not (fully) sealed: written by something other than this store. Seal it now,
-    // never shortening a retention that is already there (COMPLIANCE forbids that anyway).
-    const theirs = await this.retentionOf(key, head);
-    if (theirs?.mode !== 'COMPLIANCE') {
-      const until = theirs && theirs.until > retainUntil ? theirs.until : retainUntil;
-      await this.client.send(
-        new PutObjectRetentionCommand({
-          Bucket: this.bucket,
-          Key: key,
-          VersionId: head.VersionId,
-          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
-        }),
-      );
-    }
+    // Same bytes: sealed by an earlier put (its retention extended if ours runs longer), or not
+    // (fully) sealed, written by something other than this store: seal it now. Never shortening
+    // a retention that is already there (COMPLIANCE forbids that anyway).
+    await this.sealAtLeastUntil(key, head, await this.retentionOf(key, head), retainUntil);
     return { key, sha256, size: head.ContentLength ?? ours.size, created: false };
+  }
+
+  async extendRetention(key: string, retainUntil: Date): Promise<void> {
+    validateKey(key);
+    const head = await this.headRaw(key);
+    const theirs = head ? await this.retentionOf(key, head) : null;
+    if (!head || !theirs) throw new WormNotFoundError(`WORM object ${key} not found`);
+    await this.sealAtLeastUntil(key, head, theirs, ceilToSecond(retainUntil));
+  }
+
+  /** COMPLIANCE retention until the later of the object's and `retainUntil`; nothing if already so. */
+  private async sealAtLeastUntil(
+    key: string,
+    head: HeadObjectCommandOutput,
+    theirs: { mode: string; until: Date } | null,
+    retainUntil: Date,
+  ): Promise<void> {
+    if (theirs?.mode === 'COMPLIANCE' && theirs.until >= retainUntil) return;
+    const until = theirs && theirs.until > retainUntil ? theirs.until : retainUntil;
+    await this.client.send(
+      new PutObjectRetentionCommand({
+        Bucket: this.bucket,
+        Key: key,
+        VersionId: head.VersionId,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
+      }),
+    );
   }
 
   async get(key: string): Promise<Readable> {

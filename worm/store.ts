@@ -35,6 +35,13 @@ export interface WormStore {
   /** Streams the object's bytes; throws WormNotFoundError. */
   get(key: string): Promise<Readable>;
   head(key: string): Promise<WormObjectInfo | null>;
+  /**
+   * Retention never shortens: moves a sealed object's retain-until to `retainUntil` if that is
+   * later, else changes nothing. For an object sealed earlier that now belongs to a message
+   * received later (a failed message sent again). Throws WormNotFoundError if nothing is sealed.
+   * A put that finds identical bytes already sealed extends the same way.
+   */
+  extendRetention(key: string, retainUntil: Date): Promise<void>;
   /** Refused (WormRetentionError) while retention runs or a legal hold is on. */
   delete(key: string): Promise<void>;
   setLegalHold(key: string, on: boolean): Promise<void>;
