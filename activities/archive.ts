@@ -4,7 +4,7 @@
 // (seal). Each re-reads the receipt, so a retry after a crash starts from the store of record.
 import { finishReceipt } from '../db/receipts';
 import type { ArchiveMessageInput } from '../workflows/types';
-import { storeInlineAttachments } from './attachments';
+import { storeAttachments } from './attachments';
 import { commitWorm, loadSealContext } from './commit-worm';
 import type { ActivityDeps } from './deps';
 import { startTenantLedger } from './ledger';
@@ -20,11 +20,11 @@ export function createArchiveActivities(deps: ActivityDeps) {
     async prepare(input: ArchiveMessageInput): Promise<PrepareResult> {
       const { ctx, message } = await loadMessageContext(db, worm, input);
       const parsed = parseOrFail(message);
-      const persisted = await persistMessage(db, log, ctx, parsed);
+      const { result: persisted, earlierAttachments } = await persistMessage(db, log, ctx, parsed);
       if (persisted.duplicate && (persisted.conflict || persisted.alreadyArchived)) {
         return { ...persisted, inline: 0, urlOrdinals: [] };
       }
-      return { ...persisted, ...(await storeInlineAttachments(deps, ctx, parsed.payload)) };
+      return { ...persisted, ...(await storeAttachments(deps, ctx, parsed.payload, earlierAttachments)) };
     },
 
     /**

@@ -1,21 +1,37 @@
 // Attachments: inline ones are decoded and sealed here; URL ones are recorded and fetched by
 // the fetch activity. Each is identified by its position in the payload, so retries upsert; its
-// WORM key also names the bytes that declared it (worm/keys.ts).
-import { and, eq } from 'drizzle-orm';
-import { attachments } from '../db/schema';
+// WORM key also names the bytes that declared it (worm/keys.ts), so a failed message sent again
+// with other attachments never collides with what its earlier run sealed.
+import { and, eq, inArray } from 'drizzle-orm';
+import { type Attachment, attachments } from '../db/schema';
 import { escapeText } from '../db/storable-text';
-import type { Payload } from '../lib/payload';
+import { sha256Hex } from '../lib/crypto';
+import type { AttachmentSpec, Payload } from '../lib/payload';
 import { attachmentKey, retainUntil } from '../worm/keys';
 import type { ActivityDeps } from './deps';
 import type { MessageContext } from './message-context';
 
-/** Seals inline attachments; returns the ordinals of URL attachments left to fetch. */
-export async function storeInlineAttachments(
-  { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
+/**
+ * The attachment rows a message may already have when its prepare step runs: none (a new
+ * message); an earlier run's, ours to settle (a failed message sent again or reprocessed, a retried
+ * attempt); or rows only to reuse (an archived message's, listed by its sealed manifest).
+ */
+export type EarlierAttachments = 'none' | 'replace' | 'reuse';
+
+/**
+ * Seals inline attachments and records URL ones; returns the ordinals of URL attachments to fetch
+ * (one recorded as stored is not downloaded again).
+ */
+export async function storeAttachments(
+  deps: Pick<ActivityDeps, 'db' | 'worm'>,
   input: MessageContext,
   payload: Payload,
+  earlier: EarlierAttachments,
 ): Promise<{ inline: number; urlOrdinals: number[] }> {
+  const { db, worm } = deps;
   const until = retainUntil(input.receivedAt, input.retentionDays);
+  const kept =
+    earlier === 'none' ? new Set<number>() : await settleEarlier(deps, input, payload, earlier, until);
   let inline = 0;
   const urlOrdinals: number[] = [];
   for (const [ordinal, spec] of payload.attachments.entries()) {
@@ -26,6 +42,11 @@ export async function storeInlineAttachments(
       filename: escapeText(spec.filename),
       contentType: escapeText(spec.content_type),
     };
+    if (kept.has(ordinal)) {
+      if (spec.content_base64 === undefined) urlOrdinals.push(ordinal);
+      else inline++;
+      continue;
+    }
     if (spec.content_base64 === undefined) {
       urlOrdinals.push(ordinal);
       await db
@@ -73,4 +94,42 @@ export async function storeInlineAttachments(
       });
   }
   return { inline, urlOrdinals };
+}
+
+/**
+ * Keeps the rows that record exactly what this payload declares at their position, stored: the
+ * same source, name and type, and the same URL or the same inline bytes. Their objects are reused
+ * (retention extended to this message's), so a reprocess or an identical resend neither downloads
+ * nor seals again, and an archived message's manifest stays the one sealed. With 'replace', every
+ * other row goes (positions beyond the count, other attachments, downloads that failed or never
+ * finished: recorded again from this payload; their objects stay in WORM under retention, in no
+ * manifest). Returns the positions kept.
+ */
+async function settleEarlier(
+  { db, worm }: Pick<ActivityDeps, 'db' | 'worm'>,
+  input: MessageContext,
+  payload: Payload,
+  earlier: 'replace' | 'reuse',
+  until: Date,
+): Promise<Set<number>> {
+  const rows = await db.select().from(attachments).where(eq(attachments.messageId, input.messageId));
+  const kept = rows.filter((row) => recordsExactly(row, payload.attachments[row.ordinal]));
+  const dropped = rows.filter((row) => !kept.includes(row)).map((row) => row.id);
+  if (earlier === 'replace' && dropped.length > 0) {
+    await db.delete(attachments).where(inArray(attachments.id, dropped));
+  }
+  await Promise.all(kept.map((row) => worm.extendRetention(row.wormKey!, until)));
+  return new Set(kept.map((row) => row.ordinal));
+}
+
+function recordsExactly(row: Attachment, spec: AttachmentSpec | undefined): boolean {
+  if (!spec || row.status !== 'stored' || !row.wormKey || !row.sha256) return false;
+  if (row.filename !== escapeText(spec.filename) || row.contentType !== escapeText(spec.content_type)) {
+    return false;
+  }
+  if (spec.sha256 && spec.sha256.toLowerCase() !== row.sha256) return false;
+  if (spec.content_base64 !== undefined) {
+    return row.source === 'inline' && row.sha256 === sha256Hex(Buffer.from(spec.content_base64, 'base64'));
+  }
+  return row.source === 'url' && spec.url !== undefined && row.url === escapeText(spec.url);
 }

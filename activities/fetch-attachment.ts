@@ -10,6 +10,7 @@ import { escapeText, unescapeText } from '../db/storable-text';
 import { metrics } from '../lib/metrics';
 import type { ArchiveMessageInput } from '../workflows/types';
 import { attachmentKey, retainUntil } from '../worm/keys';
+import { WormConflictError } from '../worm/store';
 import type { ActivityDeps } from './deps';
 import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadMessageContext, parseOrFail } from './message-context';
@@ -44,29 +45,34 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
       if (!row?.url) throw new FetchPermanentError('bad_url', `attachment ${ordinal} has no URL`);
       if (row.status === 'stored' && row.sha256 && row.size !== null)
         return { sha256: row.sha256, size: row.size };
+      // The producer's declared hash lives in the payload, the exact bytes we were sent.
+      const { ctx: message, message: bytes } = await loadMessageContext(db, worm, input);
+      const spec = parseOrFail(bytes).payload.attachments[ordinal];
       const key = attachmentKey(input.tenantId, input.messageId, input.rawSha256, ordinal);
+      const until = retainUntil(message.receivedAt, message.retentionDays);
       // An earlier attempt may have sealed the download and stopped before recording it (killed,
-      // or the database unreachable). The sealed object is the attachment: a second download
-      // could only bring the same bytes again, or other bytes the key would refuse (write once),
-      // which would have recorded an attachment we hold as fetch_failed.
-      const sealed = await worm.head(key);
-      if (sealed) {
+      // or the database unreachable), or a concurrent one sealed it first. The sealed object is
+      // the attachment: a second download could only bring the same bytes again, or other bytes
+      // the key refuses (written once), which would record an attachment we hold as fetch_failed.
+      const recordSealed = async () => {
+        const sealed = await worm.head(key);
+        if (!sealed) return undefined;
+        await worm.extendRetention(key, until);
         await recordStored(row.id, { ...sealed, provenance: { sealedByEarlierAttempt: true } });
         log.info({ messageId: input.messageId, ordinal }, 'attachment already sealed by an earlier attempt');
         metrics.attachmentFetch('stored');
         return { sha256: sealed.sha256, size: sealed.size };
-      }
+      };
+      const earlier = await recordSealed();
+      if (earlier) return earlier;
 
-      // The producer's declared hash lives in the payload, the exact bytes we were sent.
-      const { ctx: message, message: bytes } = await loadMessageContext(db, worm, input);
-      const spec = parseOrFail(bytes).payload.attachments[ordinal];
       const ctx = Context.current();
       try {
         const result = await fetchToWorm({
           url: unescapeText(row.url),
           worm,
           key,
-          retainUntil: retainUntil(message.receivedAt, message.retentionDays),
+          retainUntil: until,
           // The payload's content_type and filename win; the response's headers are provenance.
           contentType: row.contentType,
           maxBytes: fetch.maxBytes,
@@ -79,6 +85,10 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         metrics.attachmentFetch('stored');
         return { sha256: result.sha256, size: result.size };
       } catch (err) {
+        if (err instanceof WormConflictError) {
+          const sealed = await recordSealed();
+          if (sealed) return sealed;
+        }
         metrics.attachmentFetch(
           err instanceof FetchPermanentError
             ? 'permanent'

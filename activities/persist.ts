@@ -1,16 +1,16 @@
 // The message row: inserted once per (endpoint, external_id), whatever the retries and races.
-import { and, eq, gte, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { type Db, executePrepared, preparedQuery, rowsOf } from '../db/client';
 import { recordConflict } from '../db/conflicts';
 import { finishReceipt, finishReceiptUpdate } from '../db/receipts';
-import { attachments, messages } from '../db/schema';
+import { messages } from '../db/schema';
 import { escapeText, toStorable } from '../db/storable-text';
 import { type AppendResult, type LeafOutcome, leafCtes, leafOutcome, settleLeaf } from '../ledger/append';
 import type { Logger } from '../lib/logger';
 import { metrics } from '../lib/metrics';
 import type { ParseResult } from '../lib/payload';
-import { attachmentsPrefix } from '../worm/keys';
+import type { EarlierAttachments } from './attachments';
 import type { MessageContext } from './message-context';
 
 export type PersistResult =
@@ -24,7 +24,7 @@ export async function persistMessage(
   log: Logger,
   input: MessageContext,
   { payload, extra }: Parsed,
-): Promise<PersistResult> {
+): Promise<{ result: PersistResult; earlierAttachments: EarlierAttachments }> {
   // What PostgreSQL can't hold as sent is stored losslessly escaped, and the row says which.
   const { attachments: _, ...storable } = toStorable({ ...payload, extra });
   const content = {
@@ -41,8 +41,9 @@ export async function persistMessage(
   };
   const [inserted] = await insertMessage(db, { ...identity(input), ...content });
   if (inserted) {
-    if (inserted.replaced) await dropOtherRunsAttachments(db, input, payload.attachments.length);
-    return { duplicate: false };
+    // A failed message sent again (or reprocessed) replaces its row, and the rows its earlier run
+    // left are ours to settle; a new message has none.
+    return { result: { duplicate: false }, earlierAttachments: inserted.replaced ? 'replace' : 'none' };
   }
 
   const [existing] = await db
@@ -50,42 +51,20 @@ export async function persistMessage(
     .from(messages)
     .where(and(eq(messages.endpointId, input.endpointId), eq(messages.externalId, input.externalId)));
   if (!existing) throw new Error('message row vanished after a conflicting insert');
-  // Our own earlier attempt (a retried activity) is not a duplicate; it may have stopped between
-  // replacing a failed row and clearing that row's leftover attachments.
+  // Our own earlier attempt (a retried activity, a stuck run restarted) is not a duplicate; it may
+  // have stopped between replacing a failed row and settling that row's leftover attachments. An
+  // archived message's rows are what its sealed manifest lists: reused, never removed.
   if (existing.requestId === input.requestId) {
-    await dropOtherRunsAttachments(db, input, payload.attachments.length);
-    return { duplicate: false };
+    const earlierAttachments = existing.status === 'archived' ? 'reuse' : 'replace';
+    return { result: { duplicate: false }, earlierAttachments };
   }
   const conflict = existing.rawSha256 !== input.raw.sha256;
   if (conflict) await recordConflict(db, input, existing.rawSha256, 'worker');
   log.info({ messageId: input.messageId, conflict }, 'duplicate message');
-  return { duplicate: true, conflict, alreadyArchived: existing.status === 'archived' };
-}
-
-/**
- * A failed message sent again replaces its row; the attachment rows its earlier run left are not
- * this message's unless they are this very payload's, sealed (the seal, messages.get and exports
- * read every row). Kept: stored rows within the new count whose object is under this payload's
- * bytes (a reprocess, an identical resend, a retried attempt: no second download). Dropped: the
- * rest, which this run records again from its own payload (a URL attachment that had failed to
- * download is tried again). The dropped rows' WORM objects stay, under retention, referenced by
- * no manifest.
- */
-async function dropOtherRunsAttachments(db: Db, input: MessageContext, declared: number): Promise<void> {
-  const ours = attachmentsPrefix(input.tenantId, input.messageId, input.raw.sha256);
-  await db
-    .delete(attachments)
-    .where(
-      and(
-        eq(attachments.messageId, input.messageId),
-        or(
-          gte(attachments.ordinal, declared),
-          ne(attachments.status, 'stored'),
-          isNull(attachments.wormKey),
-          sql`not starts_with(${attachments.wormKey}, ${ours})`,
-        ),
-      ),
-    );
+  return {
+    result: { duplicate: true, conflict, alreadyArchived: existing.status === 'archived' },
+    earlierAttachments: 'reuse',
+  };
 }
 
 /** A non-retryable failure stays visible: the row, the receipt and the audit log say failed, and why. */

@@ -178,6 +178,9 @@ describe('URL attachments', () => {
       readFileSync(path.join(stack.wormDir, manifestKey(tenantId, messageId)), 'utf8'),
     );
     expect(manifest.attachments[0].provenance).toEqual({ sealedByEarlierAttempt: true });
+    // Sealed for a day by the earlier attempt; now as long as the message is retained.
+    const reused = await new LocalWormStore(stack.wormDir).head(manifest.attachments[0].key);
+    expect(reused!.retainUntil.getTime()).toBeGreaterThanOrEqual(Date.parse(manifest.retain_until));
     expect((await api.messages.verify.mutate({ id: messageId })).ok).toBe(true);
   }, 60_000);
 });

@@ -11,8 +11,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../apps/cli/cli';
-import { auditLog, ingestReceipts, messages } from '../db/schema';
+import { attachments, auditLog, ingestReceipts, messages } from '../db/schema';
 import { messagePrefix } from '../worm/keys';
+import { LocalWormStore } from '../worm/local-store';
 import { type Stack, startStack } from './helpers/stack';
 import { adminClient, trpcError } from './helpers/trpc-client';
 import { type Ack, postBearer, samplePayload } from './helpers/webhooks';
@@ -144,6 +145,10 @@ describe('messages.reprocess', () => {
   it('a failed message sent again with fewer attachments is sealed with only the ones it declares', async () => {
     // The first send fails after two of its three attachments were stored.
     const { sent: first, ack } = await sendFailingAfter([file('a.txt', 'a'), file('b.txt', 'b')]);
+    const [stored] = await stack.database.db
+      .select({ wormKey: attachments.wormKey })
+      .from(attachments)
+      .where(and(eq(attachments.messageId, ack.message_id), eq(attachments.ordinal, 0)));
 
     // The producer sends it again with only the first attachment: the record is this message.
     const again = { ...first, body: 'sent again', attachments: [file('a.txt', 'a')] };
@@ -155,8 +160,13 @@ describe('messages.reprocess', () => {
         path.join(stack.wormDir, messagePrefix(tenantId, ack.message_id), 'manifest.json'),
         'utf8',
       ),
-    ) as { attachments: { ordinal: number; filename: string }[] };
+    ) as { retain_until: string; attachments: { ordinal: number; filename: string; key: string }[] };
     expect(manifest.attachments.map((a) => [a.ordinal, a.filename])).toEqual([[0, 'a.txt']]);
+    // The same attachment at the same position is the failed run's object, reused (not sealed
+    // again under this payload's key), and kept at least as long as the resend's manifest says.
+    expect(manifest.attachments[0]!.key).toBe(stored!.wormKey);
+    const reused = await new LocalWormStore(stack.wormDir).head(stored!.wormKey!);
+    expect(reused!.retainUntil.getTime()).toBeGreaterThanOrEqual(Date.parse(manifest.retain_until));
     const shown = await api.messages.get.query({ id: ack.message_id });
     expect(shown.attachments.map((a) => a.filename)).toEqual(['a.txt']);
     expect((await api.messages.verify.mutate({ id: ack.message_id })).ok).toBe(true);
