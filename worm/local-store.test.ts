@@ -267,6 +267,20 @@ describe('LocalWormStore', () => {
     await expect(store.extendRetention(`${KEY}.absent`, latest)).rejects.toBeInstanceOf(WormNotFoundError);
   });
 
+  it('keeps a legal hold and the latest retention when holds and extensions race', async () => {
+    const { store, root } = setup();
+    await store.put(KEY, Buffer.from('raced'), opts);
+    const dates = Array.from({ length: 12 }, (_, i) => new Date(Date.UTC(2032 + i, 0, 1)));
+    await Promise.all([
+      ...dates.map((d) => store.extendRetention(KEY, d)),
+      store.setLegalHold(KEY, true),
+      ...dates.map((d) => store.put(KEY, Buffer.from('raced'), { ...opts, retainUntil: d })),
+    ]);
+    expect(await store.head(KEY)).toMatchObject({ legalHold: true, retainUntil: dates.at(-1) });
+    const left = readdirSync(join(root, ...KEY.split('/').slice(0, -1)));
+    expect(left.filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
   it('never shortens retention when a stale sidecar is found for the same bytes', async () => {
     const { store, objectPath } = setup();
     const bytes = Buffer.from('stale');

@@ -1,7 +1,8 @@
 // WORM store on a local directory. Immutability comes from never overwriting: every object is
 // written to a temp file, fsynced, and then hard-linked into place (link() fails with EEXIST
 // instead of replacing, unlike rename()). Retention lives in a `<object>.meta.json` sidecar,
-// the only file that is ever replaced (atomically, via rename) — and only to toggle a legal hold.
+// the only file that is ever replaced (atomically, via rename, under a per-object lock file): to
+// toggle a legal hold or to extend retention, never to shorten it.
 import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -136,9 +137,12 @@ export class LocalWormStore implements WormStore {
   /** Last writer wins between concurrent hold changes; the data file is never touched. */
   async setLegalHold(key: string, on: boolean): Promise<void> {
     const path = this.pathFor(key);
-    const meta = (await isFile(path)) ? await readSidecar(sidecarPath(path)) : null;
-    if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
-    await this.replaceSidecar(path, { ...meta, legalHold: on });
+    if (!(await isFile(path))) throw new WormNotFoundError(`WORM object ${key} not found`);
+    await withSidecarLock(path, async () => {
+      const meta = await readSidecar(sidecarPath(path));
+      if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
+      await this.replaceSidecar(path, { ...meta, legalHold: on });
+    });
   }
 
   /** Sealed objects only: a data file without its sidecar is a put in flight (as in head()). */
@@ -193,21 +197,29 @@ export class LocalWormStore implements WormStore {
     // Data without sidecar: an earlier put crashed between the two links (or is still running).
     // The bytes are ours, so our metadata describes them; if the other put wins the race, fine.
     if (!existing) await this.writeSidecarNoOverwrite(path, ours);
-    else await this.extendSidecar(path, existing, ours.retainUntil);
+    else if (Date.parse(existing.retainUntil) < Date.parse(ours.retainUntil)) {
+      await this.extendSidecar(path, ours.retainUntil);
+    }
     return { key, sha256, size: existing?.size ?? ours.size, created: false };
   }
 
   async extendRetention(key: string, retainUntil: Date): Promise<void> {
     const path = this.pathFor(key);
-    const meta = (await isFile(path)) ? await readSidecar(sidecarPath(path)) : null;
-    if (!meta) throw new WormNotFoundError(`WORM object ${key} not found`);
-    await this.extendSidecar(path, meta, retainUntil.toISOString());
+    if (!(await isFile(path)) || !(await this.extendSidecar(path, retainUntil.toISOString()))) {
+      throw new WormNotFoundError(`WORM object ${key} not found`);
+    }
   }
 
-  /** Later only; the hold and the rest as they are (a concurrent hold change: last writer wins). */
-  private async extendSidecar(path: string, meta: Sidecar, retainUntil: string): Promise<void> {
-    if (Date.parse(meta.retainUntil) >= Date.parse(retainUntil)) return;
-    await this.replaceSidecar(path, { ...meta, retainUntil });
+  /** Later only, the hold and the rest as they are; false when there is no sidecar (not sealed). */
+  private extendSidecar(path: string, retainUntil: string): Promise<boolean> {
+    return withSidecarLock(path, async () => {
+      const meta = await readSidecar(sidecarPath(path));
+      if (!meta) return false;
+      if (Date.parse(meta.retainUntil) < Date.parse(retainUntil)) {
+        await this.replaceSidecar(path, { ...meta, retainUntil });
+      }
+      return true;
+    });
   }
 
   /**
@@ -217,13 +229,15 @@ export class LocalWormStore implements WormStore {
    */
   private async writeSidecarAsCreator(path: string, ours: Sidecar): Promise<void> {
     if (await this.writeSidecarNoOverwrite(path, ours)) return;
-    const existing = await readSidecar(sidecarPath(path));
-    if (existing?.sha256 !== ours.sha256) return await this.replaceSidecar(path, ours);
-    const retainUntil =
-      Date.parse(existing.retainUntil) > Date.parse(ours.retainUntil)
-        ? existing.retainUntil
-        : ours.retainUntil;
-    await this.replaceSidecar(path, { ...ours, retainUntil, legalHold: existing.legalHold });
+    await withSidecarLock(path, async () => {
+      const existing = await readSidecar(sidecarPath(path));
+      if (existing?.sha256 !== ours.sha256) return await this.replaceSidecar(path, ours);
+      const retainUntil =
+        Date.parse(existing.retainUntil) > Date.parse(ours.retainUntil)
+          ? existing.retainUntil
+          : ours.retainUntil;
+      await this.replaceSidecar(path, { ...ours, retainUntil, legalHold: existing.legalHold });
+    });
   }
 
   /** Returns false if a sidecar already exists. */
@@ -377,6 +391,38 @@ async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** A lock left by a killed process is broken once it is this old (a sidecar change takes ms). */
+const SIDECAR_LOCK_STALE_MS = 30_000;
+
+/**
+ * Sidecar changes (hold toggles, retention extensions) read, modify and replace the file: one at
+ * a time per object, across processes, or one could undo the other (a hold dropped, retention
+ * shortened). The lock is a file created exclusively beside the sidecar. (Two waiters breaking
+ * the same stale lock at once could both enter: that needs a killed holder and a race together.)
+ */
+async function withSidecarLock<T>(objectPath: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${sidecarPath(objectPath)}.lock`;
+  for (;;) {
+    try {
+      await fsCall.close(await fsCall.open(lock, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if (errCode(err) !== 'EEXIST') throw err;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > SIDECAR_LOCK_STALE_MS) await fsCall.unlink(lock).catch(() => {});
+      else await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fsCall.unlink(lock).catch(() => {});
+  }
 }
 
 function sidecarPath(objectPath: string): string {
