@@ -2,12 +2,13 @@
 // the fetch activity. Each is identified by its position in the payload, so retries upsert; its
 // WORM key also names the bytes that declared it (worm/keys.ts), so a failed message sent again
 // with other attachments never collides with what its earlier run sealed.
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, ne, or } from 'drizzle-orm';
 import { type Attachment, attachments } from '../db/schema';
 import { escapeText } from '../db/storable-text';
 import { sha256Hex } from '../lib/crypto';
 import type { AttachmentSpec, Payload } from '../lib/payload';
 import { attachmentKey, retainUntil } from '../worm/keys';
+import { WormNotFoundError } from '../worm/store';
 import type { ActivityDeps } from './deps';
 import type { MessageContext } from './message-context';
 
@@ -113,12 +114,33 @@ async function settleEarlier(
   until: Date,
 ): Promise<Set<number>> {
   const rows = await db.select().from(attachments).where(eq(attachments.messageId, input.messageId));
-  const kept = rows.filter((row) => recordsExactly(row, payload.attachments[row.ordinal]));
-  const dropped = rows.filter((row) => !kept.includes(row)).map((row) => row.id);
-  if (earlier === 'replace' && dropped.length > 0) {
-    await db.delete(attachments).where(inArray(attachments.id, dropped));
+  const kept: Attachment[] = [];
+  for (const row of rows) {
+    if (!recordsExactly(row, payload.attachments[row.ordinal])) continue;
+    try {
+      await worm.extendRetention(row.wormKey!, until);
+      kept.push(row);
+    } catch (err) {
+      if (!(err instanceof WormNotFoundError)) throw err; // its object is gone: recorded again
+    }
   }
-  await Promise.all(kept.map((row) => worm.extendRetention(row.wormKey!, until)));
+  if (earlier === 'replace') {
+    const stale = rows.filter((row) => !kept.includes(row));
+    const unfinished = stale.filter((row) => row.status !== 'stored').map((row) => row.id);
+    const other = stale.filter((row) => row.status === 'stored').map((row) => row.id);
+    // A row read unfinished may have been stored since (a slower attempt of this step racing
+    // this run's download): only what is still unfinished goes.
+    if (unfinished.length > 0 || other.length > 0) {
+      await db
+        .delete(attachments)
+        .where(
+          or(
+            inArray(attachments.id, other),
+            and(inArray(attachments.id, unfinished), ne(attachments.status, 'stored')),
+          ),
+        );
+    }
+  }
   return new Set(kept.map((row) => row.ordinal));
 }
 

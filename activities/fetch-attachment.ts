@@ -3,7 +3,7 @@
 // When the retry budget runs out, the workflow records the attachment as fetch_failed and
 // archives the message anyway: one unreachable file must not hold a message hostage forever.
 import { Context } from '@temporalio/activity';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { audit } from '../db/audit';
 import { attachments } from '../db/schema';
 import { escapeText, unescapeText } from '../db/storable-text';
@@ -16,11 +16,18 @@ import { FetchPermanentError, FetchRetryableError, fetchToWorm } from './fetch';
 import { loadMessageContext, parseOrFail } from './message-context';
 
 export function createFetchAttachmentActivities({ db, worm, log, fetch }: ActivityDeps) {
-  const recordStored = (
-    id: string,
+  /**
+   * Records the sealed download on the attachment's row, by position: the row may have been
+   * replaced since it was read (a slower attempt of prepare settling the message's rows). A row
+   * already stored by a concurrent attempt is left as it recorded it. Returns what the row holds.
+   */
+  const recordStored = async (
+    input: ArchiveMessageInput,
+    ordinal: number,
     sealed: { key: string; sha256: string; size: number; provenance: Record<string, unknown> },
-  ) =>
-    db
+  ): Promise<{ sha256: string; size: number }> => {
+    const position = and(eq(attachments.messageId, input.messageId), eq(attachments.ordinal, ordinal));
+    const [updated] = await db
       .update(attachments)
       .set({
         status: 'stored',
@@ -31,7 +38,17 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         provenance: sealed.provenance,
         updatedAt: new Date(),
       })
-      .where(eq(attachments.id, id));
+      .where(and(position, ne(attachments.status, 'stored')))
+      .returning({ sha256: attachments.sha256, size: attachments.size });
+    if (updated) return { sha256: updated.sha256!, size: updated.size! };
+    const [row] = await db
+      .select({ sha256: attachments.sha256, size: attachments.size })
+      .from(attachments)
+      .where(and(position, eq(attachments.status, 'stored')));
+    // Neither ours nor stored: the row is being replaced right now; the retry finds it settled.
+    if (!row?.sha256 || row.size === null) throw new Error(`attachment ${ordinal}: its row changed; retried`);
+    return { sha256: row.sha256, size: row.size };
+  };
 
   return {
     async fetchAttachment(
@@ -58,10 +75,13 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
         const sealed = await worm.head(key);
         if (!sealed) return undefined;
         await worm.extendRetention(key, until);
-        await recordStored(row.id, { ...sealed, provenance: { sealedByEarlierAttempt: true } });
+        const recorded = await recordStored(input, ordinal, {
+          ...sealed,
+          provenance: { sealedByEarlierAttempt: true },
+        });
         log.info({ messageId: input.messageId, ordinal }, 'attachment already sealed by an earlier attempt');
         metrics.attachmentFetch('stored');
-        return { sha256: sealed.sha256, size: sealed.size };
+        return recorded;
       };
       const earlier = await recordSealed();
       if (earlier) return earlier;
@@ -81,13 +101,19 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
           onProgress: (bytes) => ctx.heartbeat({ bytes }),
           signal: ctx.cancellationSignal,
         });
-        await recordStored(row.id, { ...result, provenance: { ...result.provenance } });
+        const recorded = await recordStored(input, ordinal, {
+          ...result,
+          provenance: { ...result.provenance },
+        });
         metrics.attachmentFetch('stored');
-        return { sha256: result.sha256, size: result.size };
+        return recorded;
       } catch (err) {
         if (err instanceof WormConflictError) {
           const sealed = await recordSealed();
           if (sealed) return sealed;
+          // There, but not sealed yet (the local store between a put's two links): the attempt
+          // sealing it finishes in moments; retried, this one then records it.
+          throw new Error(`attachment ${ordinal}: another attempt is sealing it; retried`);
         }
         metrics.attachmentFetch(
           err instanceof FetchPermanentError

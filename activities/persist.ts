@@ -52,11 +52,17 @@ export async function persistMessage(
     .where(and(eq(messages.endpointId, input.endpointId), eq(messages.externalId, input.externalId)));
   if (!existing) throw new Error('message row vanished after a conflicting insert');
   // Our own earlier attempt (a retried activity, a stuck run restarted) is not a duplicate; it may
-  // have stopped between replacing a failed row and settling that row's leftover attachments. An
-  // archived message's rows are what its sealed manifest lists: reused, never removed.
+  // have stopped between replacing a failed row and settling that row's leftover attachments.
+  // Once archived, though, the message is settled: a run started again (a reset) changes nothing,
+  // since its rows are what its sealed manifest lists.
   if (existing.requestId === input.requestId) {
-    const earlierAttachments = existing.status === 'archived' ? 'reuse' : 'replace';
-    return { result: { duplicate: false }, earlierAttachments };
+    if (existing.status === 'archived') {
+      return {
+        result: { duplicate: true, conflict: false, alreadyArchived: true },
+        earlierAttachments: 'reuse',
+      };
+    }
+    return { result: { duplicate: false }, earlierAttachments: 'replace' };
   }
   const conflict = existing.rawSha256 !== input.raw.sha256;
   if (conflict) await recordConflict(db, input, existing.rawSha256, 'worker');

@@ -6,7 +6,9 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditLog } from '../db/schema';
+import { createArchiveActivities } from '../activities/archive';
+import { attachmentFetchSettings } from '../apps/runtime';
+import { attachments, auditLog } from '../db/schema';
 import { messageIdFor } from '../lib/ids';
 import { SA_ATTACHMENTS } from '../lib/temporal/search-attributes';
 import { attachmentKey, manifestKey } from '../worm/keys';
@@ -145,6 +147,51 @@ describe('URL attachments', () => {
     const run = await handle.describe();
     expect(run.typedSearchAttributes.get(SA_ATTACHMENTS)).toBe('fetch_failed');
   }, 90_000);
+
+  it('a prepare run again for an archived message (a reset run) changes nothing', async () => {
+    const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'reset', authMode: 'bearer' });
+    const att = (route: string) => ({
+      filename: `${route.slice(1)}.pdf`,
+      content_type: 'application/pdf',
+      url: `${filesUrl}${route}`,
+    });
+    const payload = samplePayload({ attachments: [att('/ok'), att('/gone')] });
+    const raw = JSON.stringify(payload);
+    const ack = (await (await postBearer(endpoint.url, secret, raw)).json()) as Ack;
+    await expect
+      .poll(async () => (await api.messages.get.query({ id: ack.message_id })).status, { timeout: 30_000 })
+      .toBe('archived');
+    const rowsOf = () =>
+      stack.database.db.select().from(attachments).where(eq(attachments.messageId, ack.message_id));
+    const before = await rowsOf();
+    expect(before.map((r) => r.status).sort()).toEqual(['fetch_failed', 'stored']);
+
+    const { config, log, evidence } = stack.deps;
+    const activities = createArchiveActivities({
+      db: stack.database.db,
+      worm: stack.deps.worm,
+      log,
+      fetch: attachmentFetchSettings(config),
+      evidence,
+      exportDir: config.EXPORT_DIR,
+    });
+    const input = {
+      messageId: ack.message_id,
+      tenantId,
+      endpointId: endpoint.id,
+      externalId: payload.external_id,
+      workflowId: ack.workflow_id,
+      rawSha256: sha(Buffer.from(raw)),
+    };
+    // Settled: the run is told the message is archived, and stops there (no download again).
+    expect(await activities.prepare(input)).toMatchObject({
+      duplicate: true,
+      alreadyArchived: true,
+      conflict: false,
+    });
+    expect(await rowsOf()).toEqual(before);
+    expect((await api.messages.verify.mutate({ id: ack.message_id })).ok).toBe(true);
+  });
 
   it('records a download an earlier attempt sealed but did not record, without downloading again', async () => {
     const { endpoint, secret } = await api.endpoints.create.mutate({ name: 'resumed', authMode: 'bearer' });
