@@ -36,6 +36,9 @@ export async function storeAttachments(
   let inline = 0;
   const urlOrdinals: number[] = [];
   for (const [ordinal, spec] of payload.attachments.entries()) {
+    if (spec.content_base64 === undefined) urlOrdinals.push(ordinal);
+    else inline++;
+    if (kept.has(ordinal)) continue; // recorded exactly so by an earlier run (settleEarlier)
     const base = {
       tenantId: input.tenantId,
       messageId: input.messageId,
@@ -43,13 +46,7 @@ export async function storeAttachments(
       filename: escapeText(spec.filename),
       contentType: escapeText(spec.content_type),
     };
-    if (kept.has(ordinal)) {
-      if (spec.content_base64 === undefined) urlOrdinals.push(ordinal);
-      else inline++;
-      continue;
-    }
     if (spec.content_base64 === undefined) {
-      urlOrdinals.push(ordinal);
       await db
         .insert(attachments)
         .values({
@@ -61,7 +58,6 @@ export async function storeAttachments(
         .onConflictDoNothing();
       continue;
     }
-    inline++;
     const bytes = Buffer.from(spec.content_base64, 'base64');
     const put = await worm.put(
       attachmentKey(input.tenantId, input.messageId, input.raw.sha256, ordinal),

@@ -74,7 +74,7 @@ export function createFetchAttachmentActivities({ db, worm, log, fetch }: Activi
       const recordSealed = async () => {
         const sealed = await worm.head(key);
         if (!sealed) return undefined;
-        await worm.extendRetention(key, until);
+        if (sealed.retainUntil < until) await worm.extendRetention(key, until);
         const recorded = await recordStored(input, ordinal, {
           ...sealed,
           provenance: { sealedByEarlierAttempt: true },
